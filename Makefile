@@ -1,0 +1,42 @@
+# kindlyguard — the two commands a newcomer needs are `make run` and `make test`.
+# Every target installs what it lacks first (make deps), so a fresh Debian machine needs nothing else.
+
+BUILD_DIR      ?= build
+SANITIZE_DIR   ?= build-sanitize
+JOBS           ?= $(shell nproc)
+CMAKE_FLAGS    ?=
+RUN_DIR        := $(BUILD_DIR)/run
+LISTEN         ?= 127.0.0.1:8443
+METRICS_LISTEN ?= 127.0.0.1:9090
+CTEST_FLAGS    ?= --output-on-failure -j $(JOBS)
+
+.PHONY: all deps build test test-sanitize run bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
+
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DKINDLY_SANITIZE=ON -DKINDLY_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS)
+
+# Starts the webhook on loopback with a self-signed certificate and the example policies.
+run: build
+	@scripts/run-local.sh $(BUILD_DIR)/kindlyguard $(RUN_DIR) $(LISTEN) $(METRICS_LISTEN)
+
+bench: build
+	@scripts/bench.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

@@ -1,0 +1,77 @@
+#pragma once
+// The decision: (policies, request) -> Decision. Pure: the webhook, `kindlyguard check` and the
+// background audit all come here, and nothing here does I/O.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kindlyguard/k8s/label_selector.hpp"
+#include "kindlyguard/policy/model.hpp"
+#include "kindlyguard/policy/pod_view.hpp"
+
+namespace kindlyguard::policy {
+
+// An immutable set of policies. Swapped whole (shared_ptr) so a request sees one set, never half.
+struct PolicySet {
+  std::vector<SecurityPolicy> policies;
+  uint64_t version = 0;
+};
+using PolicySetPtr = std::shared_ptr<const PolicySet>;
+
+enum class Operation { Create, Update, Delete, Connect };
+
+// What the evaluator needs of an admission request; the admission edge decodes AdmissionReview
+// into this. `object`/`old_object` are borrowed.
+struct Request {
+  std::string uid;
+  Operation operation = Operation::Create;
+  std::string kind;          // request.kind.kind, e.g. "Pod", "Deployment"
+  std::string resource;      // request.resource.resource, e.g. "pods"
+  std::string sub_resource;  // "", "ephemeralcontainers", "status", ...
+  std::string namespace_;
+  std::string name;
+  std::string username;
+  std::vector<std::string> groups;
+  const nlohmann::json* object = nullptr;
+  const nlohmann::json* old_object = nullptr;
+  bool dry_run = false;
+};
+
+// Namespace labels, from the informer cache (operator) or synthesised (standalone: only
+// kubernetes.io/metadata.name). nullopt when the namespace is unknown.
+using NamespaceLabelsFn = std::function<std::optional<k8s::Labels>(const std::string& ns)>;
+
+struct Decision {
+  bool judged = false;       // false: nothing here for us to judge (DELETE, status update, ...)
+  bool allowed = true;
+  int code = 200;            // 403 when denied
+  std::string message;       // denial message listing every Deny violation
+  std::vector<std::string> warnings;                    // one short line per Warn violation
+  std::map<std::string, std::string> audit_annotations; // Audit violations, by policy
+  std::vector<Violation> violations;                    // all of them, for logs, Events, metrics
+  std::vector<std::string> matched_policies;
+  std::string note;          // why not judged, for logs
+};
+
+// Judges one pod or pod template against one policy, ignoring match and user exemptions
+// (callers have decided the policy applies). Container image exemptions apply.
+std::vector<Violation> judge(const SecurityPolicy& policy, const PodView& pod);
+
+// Does `policy` select this object (namespace names/globs, namespace labels, pod labels)?
+bool policy_matches(const SecurityPolicy& policy, const std::string& ns, const PodView& pod,
+                    const NamespaceLabelsFn& namespace_labels);
+
+// The whole admission decision for one request.
+Decision evaluate(const PolicySet& set, const Request& request, const NamespaceLabelsFn& namespace_labels);
+
+// The default labels lookup for standalone mode: every namespace exists with its name label.
+NamespaceLabelsFn name_only_namespace_labels();
+
+}  // namespace kindlyguard::policy

@@ -1,0 +1,41 @@
+#pragma once
+// Errors are values: a Result<T> holds either a T or an Error a cluster admin can act on.
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace kindlyguard {
+
+struct Error {
+  std::string message;  // complete sentence: what is wrong and what is expected instead
+  std::string path;     // field path in the offending document, e.g. spec.rules.resources.maxLimits.memory
+
+  // "path: message" when a path is known, else the message alone.
+  std::string to_string() const { return path.empty() ? message : path + ": " + message; }
+};
+
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Error error) : v_(std::move(error)) {}
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+}  // namespace kindlyguard
