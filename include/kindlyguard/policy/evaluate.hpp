@@ -68,6 +68,11 @@ std::vector<Violation> judge(const SecurityPolicy& policy, const PodView& pod);
 bool policy_matches(const SecurityPolicy& policy, const std::string& ns, const PodView& pod,
                     const NamespaceLabelsFn& namespace_labels);
 
+// Every violation of every policy that selects the object, as `kindlyguard check` and the
+// background audit see it: there is no request, so no user exemptions and no operation rules.
+std::vector<Violation> judge_all(const PolicySet& set, const std::string& ns, const PodView& pod,
+                                 const NamespaceLabelsFn& namespace_labels);
+
 // The whole admission decision for one request.
 Decision evaluate(const PolicySet& set, const Request& request, const NamespaceLabelsFn& namespace_labels);
 

@@ -14,6 +14,10 @@ namespace kindlyguard::policy::pss {
 // The newest Kubernetes minor whose PSS definitions are known; "latest" resolves to it.
 int latest_minor();
 
+// The policy version a PssVersion is judged at, as PSA resolves it: "latest", and any version
+// newer than latest_minor(), mean latest_minor(); v1.<n> below that means n.
+int resolve_minor(PssVersion version);
+
 // One failed check, worded as PSA words it: reason "allowPrivilegeEscalation != false",
 // detail `container "app" must set securityContext.allowPrivilegeEscalation=false`.
 struct CheckResult {
@@ -25,12 +29,27 @@ struct CheckResult {
 };
 
 // All failed checks for `level` at `version` (pod templates included). Empty when allowed.
+// Checks come in PSA's order (baseline check ids sorted, then restricted ones sorted); at the
+// restricted level the baseline checks that a restricted check replaces are left out, as in PSA.
 std::vector<CheckResult> evaluate(PssLevel level, PssVersion version, const PodView& pod);
+
+// The verdict of evaluate() without the wording: true when no check fails. Stops at the first
+// failed check.
+bool allowed(PssLevel level, PssVersion version, const PodView& pod);
 
 // PSA's one-line message: `violates PodSecurity "restricted:v1.30": reason (detail), ...`.
 std::string format_message(PssLevel level, PssVersion version, const std::vector<CheckResult>& failed);
 
-// The ids of every check known, for documentation and rule-id listings.
+// The ids of every check known, for documentation and rule-id listings, in PSA's order.
 std::vector<std::string> check_ids();
+
+// What the registry knows about one check, for documentation.
+struct CheckInfo {
+  std::string id;
+  PssLevel level = PssLevel::Baseline;
+  std::vector<int> since_minors;       // v1.<n> from which each revision applies, increasing
+  std::vector<std::string> overrides;  // baseline check ids a restricted revision replaces
+};
+std::vector<CheckInfo> checks();
 
 }  // namespace kindlyguard::policy::pss

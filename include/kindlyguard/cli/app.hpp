@@ -1,0 +1,2 @@
+#pragma once
+#include "kindlyguard/cli/commands.hpp"

@@ -1,0 +1,20 @@
+#pragma once
+// SecurityPolicies from files and directories, for `check --policy` and `serve --policy-dir`.
+
+#include <string>
+#include <vector>
+
+#include "kindlyguard/policy/parse.hpp"
+
+namespace kindlyguard::cli {
+
+struct LoadedPolicies {
+  std::vector<policy::SecurityPolicy> policies;
+  std::vector<std::string> errors;  // each names the file, document, field path and fix
+};
+
+// Reads every path (file or directory); two policies with one name are an error, as they would
+// be in the cluster.
+LoadedPolicies load_policy_files(const std::vector<std::string>& paths);
+
+}  // namespace kindlyguard::cli

@@ -1,0 +1,48 @@
+#pragma once
+// Prometheus metrics, every name prefixed kindly_security_, served by prometheus-cpp's pull
+// exposer on --metrics-listen. Recording happens on request threads, so families are created once
+// and label children are cached by prometheus-cpp.
+
+#include <memory>
+#include <string>
+
+#include <prometheus/registry.h>
+
+#include "kindlyguard/admission/handler.hpp"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace kindlyguard::observe {
+
+class Metrics : public admission::DecisionObserver {
+ public:
+  Metrics();
+  ~Metrics() override;
+
+  // Starts serving /metrics on "ADDR:PORT"; an error names the address.
+  Result<bool> serve(const std::string& listen);
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  void on_decision(const policy::Request& request, const policy::Decision& decision,
+                   std::chrono::microseconds latency) override;
+  void on_rejected_review(const std::string& reason) override;
+
+  void set_certificate_expiry(std::time_t not_after);
+  void count_tls_failure(const char* reason);
+  void set_policies(std::size_t deny, std::size_t warn, std::size_t audit);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Counter>* violations_;
+  prometheus::Family<prometheus::Counter>* bad_reviews_;
+  prometheus::Family<prometheus::Counter>* tls_failures_;
+  prometheus::Family<prometheus::Gauge>* policies_;
+  prometheus::Histogram* latency_;
+  prometheus::Gauge* cert_expiry_;
+};
+
+}  // namespace kindlyguard::observe

@@ -1,0 +1,46 @@
+#include <cstring>
+#include <iostream>
+
+#include "kindlyguard/cli/commands.hpp"
+#include "kindlyguard/version.hpp"
+
+namespace kindlyguard::cli {
+namespace {
+
+constexpr const char* kUsage = R"(kindlyguard: Kubernetes pod-security admission webhook and operator
+
+Usage: kindlyguard <command> [flags]
+
+Commands:
+  serve     run the admission webhook (and, in a cluster, the operator)
+  check     judge manifests offline against SecurityPolicies (exit 0 pass, 1 denied, 2 bad input)
+  health    probe the local webhook's /healthz (exit 0 healthy, 1 not)
+  certs     generate a CA and a serving certificate (certs self-signed --out-dir DIR)
+  version   print the version
+
+Run 'kindlyguard <command> --help' for a command's flags.
+)";
+
+}  // namespace
+
+int version_command(int, char**) {
+  std::cout << "kindlyguard " << kVersion << "\n";
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "serve") return serve_command(argc, argv);
+  if (cmd == "check") return check_command(argc, argv);
+  if (cmd == "health") return health_command(argc, argv);
+  if (cmd == "certs") return certs_command(argc, argv);
+  if (cmd == "version" || cmd == "--version") return version_command(argc, argv);
+  std::cerr << "kindlyguard: unknown command \"" << cmd << "\"\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace kindlyguard::cli

@@ -1,0 +1,160 @@
+// `kindlyguard check`: judges manifests offline with the same core the webhook uses.
+// Exit codes: 0 all pass (warnings allowed), 1 something is denied, 2 bad input or bad policies.
+#include <iostream>
+
+#include "kindlyguard/cli/commands.hpp"
+#include "kindlyguard/cli/flags.hpp"
+#include "kindlyguard/cli/inputs.hpp"
+#include "kindlyguard/cli/policy_files.hpp"
+#include "kindlyguard/policy/evaluate.hpp"
+#include "kindlyguard/policy/parse.hpp"
+
+namespace kindlyguard::cli {
+namespace {
+
+using nlohmann::json;
+
+struct ObjectResult {
+  std::string source;
+  int document = 0;
+  std::string kind, namespace_, name;
+  std::string decision;  // pass | deny | warn | audit
+  std::vector<policy::Violation> violations;
+};
+
+const char* lower(policy::Enforcement e) {
+  switch (e) {
+    case policy::Enforcement::Deny: return "deny";
+    case policy::Enforcement::Warn: return "warn";
+    case policy::Enforcement::Audit: return "audit";
+  }
+  return "deny";
+}
+
+// Flattens `kind: List` (and the typed *List kinds kubectl prints) into their items.
+void collect(const json& doc, std::vector<const json*>& out) {
+  if (doc.is_object() && doc.contains("items") && doc["items"].is_array() && doc.value("kind", "").ends_with("List")) {
+    for (const auto& item : doc["items"]) collect(item, out);
+    return;
+  }
+  out.push_back(&doc);
+}
+
+}  // namespace
+
+int check_command(int argc, char** argv) {
+  Flags flags("check", "Judges pods and workloads in YAML or JSON files against SecurityPolicies, offline.",
+              {{"policy", "SecurityPolicy file or directory (repeatable)", "", false, true, 'p'},
+               {"filename", "manifest file or directory to judge, or - for stdin (repeatable)", "", false, true, 'f'},
+               {"output", "text or json", "text", false, false, 'o'},
+               {"namespace", "namespace for objects that name none", "default", false, false, 'n'}});
+  auto parsed = flags.parse(argc, argv, 2);
+  if (!parsed.ok()) {
+    std::cerr << "error: " << parsed.error().message << "\n";
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.usage();
+    return 0;
+  }
+  std::string output = flags.get("output");
+  if (output != "text" && output != "json") {
+    std::cerr << "error: --output must be text or json, got \"" << output << "\"\n";
+    return 2;
+  }
+  auto policy_paths = flags.get_all("policy");
+  auto inputs = flags.get_all("filename");
+  for (const auto& p : flags.positional()) inputs.push_back(p);
+  if (policy_paths.empty() || inputs.empty()) {
+    std::cerr << "error: need --policy and -f (see 'kindlyguard check --help')\n";
+    return 2;
+  }
+
+  auto loaded = load_policy_files(policy_paths);
+  for (const auto& e : loaded.errors) std::cerr << "error: " << e << "\n";
+  if (!loaded.errors.empty()) return 2;
+  policy::PolicySet set{std::move(loaded.policies), 1};
+
+  bool bad_input = false;
+  std::vector<ObjectResult> results;
+  std::size_t skipped = 0;
+  auto ns_labels = policy::name_only_namespace_labels();
+  for (const auto& input : inputs) {
+    auto files = read_inputs(input);
+    if (!files.ok()) {
+      std::cerr << "error: " << files.error().to_string() << "\n";
+      bad_input = true;
+      continue;
+    }
+    for (const auto& f : *files) {
+      auto docs = policy::decode_documents(f.text, f.name);
+      if (!docs.ok()) {
+        std::cerr << "error: " << docs.error().to_string() << "\n";
+        bad_input = true;
+        continue;
+      }
+      for (std::size_t d = 0; d < docs->size(); ++d) {
+        std::vector<const json*> objects;
+        collect((*docs)[d], objects);
+        for (const json* obj : objects) {
+          std::string kind = obj->is_object() ? obj->value("kind", "") : "";
+          if (!policy::PodView::is_judged_kind(kind)) {
+            ++skipped;  // Services, ConfigMaps, ...: nothing runs from them
+            continue;
+          }
+          auto view = policy::PodView::from_object(*obj);
+          if (!view.ok()) {
+            std::cerr << "error: " << f.name << " (document " << d << "): " << view.error().to_string() << "\n";
+            bad_input = true;
+            continue;
+          }
+          ObjectResult r{f.name, static_cast<int>(d), kind, view->namespace_(), view->name(), "pass", {}};
+          if (r.namespace_.empty()) r.namespace_ = flags.get("namespace");
+          r.violations = policy::judge_all(set, r.namespace_, *view, ns_labels);
+          for (const auto& v : r.violations) {
+            if (v.enforcement == policy::Enforcement::Deny) r.decision = "deny";
+            else if (v.enforcement == policy::Enforcement::Warn && r.decision != "deny") r.decision = "warn";
+            else if (r.decision == "pass") r.decision = "audit";
+          }
+          results.push_back(std::move(r));
+        }
+      }
+    }
+  }
+
+  std::size_t denied = 0, warned = 0, passed = 0;
+  for (const auto& r : results) {
+    denied += r.decision == "deny";
+    warned += r.decision == "warn";
+    passed += r.decision == "pass" || r.decision == "audit";
+  }
+  if (output == "json") {
+    json out = {{"results", json::array()}};
+    for (const auto& r : results) {
+      json vs = json::array();
+      for (const auto& v : r.violations)
+        vs.push_back({{"policy", v.policy}, {"rule", v.rule}, {"enforcement", lower(v.enforcement)},
+                      {"container", v.container}, {"field", v.field}, {"message", v.message}});
+      out["results"].push_back({{"source", r.source}, {"document", r.document}, {"kind", r.kind},
+                                {"namespace", r.namespace_}, {"name", r.name}, {"decision", r.decision},
+                                {"violations", std::move(vs)}});
+    }
+    out["summary"] = {{"objects", results.size()}, {"denied", denied}, {"warned", warned}, {"passed", passed},
+                      {"skipped", skipped}, {"inputErrors", bad_input}};
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const auto& r : results)
+      for (const auto& v : r.violations)
+        std::cout << r.source << ": " << r.kind << " " << r.namespace_ << "/" << r.name << ": " << lower(v.enforcement)
+                  << " " << v.policy << "/" << v.rule << (v.container.empty() ? "" : " container=" + v.container)
+                  << " " << v.field << ": " << v.message << "\n";
+    std::cout << results.size() << " objects judged: " << denied << " denied, " << warned << " warned, " << passed
+              << " passed";
+    if (skipped) std::cout << " (" << skipped << " objects without a pod spec skipped)";
+    std::cout << "\n";
+  }
+  if (bad_input) return 2;
+  return denied ? 1 : 0;
+}
+
+}  // namespace kindlyguard::cli

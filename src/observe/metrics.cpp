@@ -1,0 +1,95 @@
+#include "kindlyguard/observe/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+
+#include "kindlyguard/observe/audit_log.hpp"
+
+namespace kindlyguard::observe {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  requests_ = &BuildCounter()
+                   .Name("kindly_security_admission_requests_total")
+                   .Help("Admission reviews answered, by operation, kind and decision (allowed, denied, warned, audited)")
+                   .Register(*registry_);
+  violations_ = &BuildCounter()
+                     .Name("kindly_security_violations_total")
+                     .Help("Policy violations found in admission reviews (dry runs excluded), by policy, rule and enforcement")
+                     .Register(*registry_);
+  bad_reviews_ = &BuildCounter()
+                      .Name("kindly_security_invalid_reviews_total")
+                      .Help("Requests to /validate that were not a valid AdmissionReview (answered 400)")
+                      .Register(*registry_);
+  tls_failures_ = &BuildCounter()
+                       .Name("kindly_security_tls_failures_total")
+                       .Help("Failed TLS handshakes and client authentications, by reason")
+                       .Register(*registry_);
+  policies_ = &BuildGauge()
+                   .Name("kindly_security_policies")
+                   .Help("SecurityPolicies in force, by enforcement")
+                   .Register(*registry_);
+  // 50 µs to 1 s: decisions take microseconds; the upper buckets catch a stalled process.
+  latency_ = &BuildHistogram()
+                  .Name("kindly_security_decision_duration_seconds")
+                  .Help("Time from a review's arrival in the handler to its encoded answer")
+                  .Register(*registry_)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                                   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+  cert_expiry_ = &BuildGauge()
+                      .Name("kindly_security_certificate_expiry_timestamp_seconds")
+                      .Help("notAfter of the serving certificate, as a Unix timestamp")
+                      .Register(*registry_)
+                      .Add({});
+}
+
+Metrics::~Metrics() = default;
+
+Result<bool> Metrics::serve(const std::string& listen) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
+    exposer_->RegisterCollectable(registry_);
+  } catch (const std::exception& e) {
+    return Error{"cannot serve metrics on " + listen + ": " + e.what(), "--metrics-listen"};
+  }
+  return true;
+}
+
+namespace {
+const char* op_label(policy::Operation op) {
+  switch (op) {
+    case policy::Operation::Create: return "CREATE";
+    case policy::Operation::Update: return "UPDATE";
+    case policy::Operation::Delete: return "DELETE";
+    case policy::Operation::Connect: return "CONNECT";
+  }
+  return "CREATE";
+}
+}  // namespace
+
+void Metrics::on_decision(const policy::Request& r, const policy::Decision& d, std::chrono::microseconds latency) {
+  requests_->Add({{"operation", op_label(r.operation)}, {"kind", r.kind}, {"decision", decision_word(d)}}).Increment();
+  latency_->Observe(static_cast<double>(latency.count()) / 1e6);
+  if (r.dry_run) return;  // a dry run changes nothing in the cluster; it is not a violation
+  for (const auto& v : d.violations)
+    violations_->Add({{"policy", v.policy}, {"rule", v.rule}, {"enforcement", policy::to_string(v.enforcement)}}).Increment();
+}
+
+void Metrics::on_rejected_review(const std::string&) { bad_reviews_->Add({}).Increment(); }
+
+void Metrics::set_certificate_expiry(std::time_t not_after) { cert_expiry_->Set(static_cast<double>(not_after)); }
+
+void Metrics::count_tls_failure(const char* reason) { tls_failures_->Add({{"reason", reason}}).Increment(); }
+
+void Metrics::set_policies(std::size_t deny, std::size_t warn, std::size_t audit) {
+  policies_->Add({{"enforcement", "Deny"}}).Set(static_cast<double>(deny));
+  policies_->Add({{"enforcement", "Warn"}}).Set(static_cast<double>(warn));
+  policies_->Add({{"enforcement", "Audit"}}).Set(static_cast<double>(audit));
+}
+
+}  // namespace kindlyguard::observe

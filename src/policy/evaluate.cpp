@@ -1,0 +1,180 @@
+#include "kindlyguard/policy/evaluate.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "kindlyguard/k8s/glob.hpp"
+#include "kindlyguard/policy/pss.hpp"
+#include "kindlyguard/policy/rules.hpp"
+
+namespace kindlyguard::policy {
+namespace {
+
+bool any_glob(const std::vector<std::string>& globs, const std::string& text) {
+  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return k8s::glob_match(g, text); });
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+bool user_exempt(const Exemptions& e, const Request& r) {
+  if (contains(e.usernames, r.username)) return true;
+  return std::any_of(r.groups.begin(), r.groups.end(), [&](const std::string& g) { return contains(e.groups, g); });
+}
+
+// The pod spec of an object, for "did the spec change?" on UPDATE.
+const json* pod_spec_of(const json* object) {
+  if (!object) return nullptr;
+  auto view = PodView::from_object(*object);
+  return view.ok() ? &view->spec() : nullptr;
+}
+
+std::string pss_label(const PodSecurityStandard& s) {
+  return std::string(to_string(s.level)) + ":" + s.version.to_string();
+}
+
+void append_sentence(std::string& msg, const Violation& v) {
+  msg += "[" + v.rule + "] " + v.message;
+  if (!v.field.empty()) msg += " (" + v.field + ")";
+}
+
+}  // namespace
+
+const char* to_string(Enforcement e) {
+  switch (e) {
+    case Enforcement::Deny: return "Deny";
+    case Enforcement::Warn: return "Warn";
+    case Enforcement::Audit: return "Audit";
+  }
+  return "Deny";
+}
+
+const char* to_string(PssLevel l) {
+  switch (l) {
+    case PssLevel::Privileged: return "privileged";
+    case PssLevel::Baseline: return "baseline";
+    case PssLevel::Restricted: return "restricted";
+  }
+  return "baseline";
+}
+
+std::vector<Violation> judge(const SecurityPolicy& policy, const PodView& pod) {
+  std::vector<Violation> out;
+  auto add = [&](std::string rule, std::string container, std::string field, std::string message) {
+    out.push_back({policy.name, std::move(rule), policy.enforcement, std::move(container), std::move(field),
+                   std::move(message)});
+  };
+  if (policy.pod_security_standard) {
+    const auto& pss = *policy.pod_security_standard;
+    for (auto& r : pss::evaluate(pss.level, pss.version, pod))
+      add("pss/" + r.check_id, std::move(r.container), std::move(r.field),
+          "violates PodSecurity \"" + pss_label(pss) + "\": " + r.reason + (r.detail.empty() ? "" : " (" + r.detail + ")"));
+  }
+  RuleInput input(policy, pod);
+  std::vector<Finding> findings;
+  for (const auto& rule : rule_registry()) {
+    if (!rule.enabled(policy.rules)) continue;
+    findings.clear();
+    rule.check(input, findings);
+    for (auto& f : findings) add(std::string(rule.id), std::move(f.container), std::move(f.field), std::move(f.message));
+  }
+  return out;
+}
+
+bool policy_matches(const SecurityPolicy& policy, const std::string& ns, const PodView& pod,
+                    const NamespaceLabelsFn& namespace_labels) {
+  const Match& m = policy.match;
+  if (!m.namespaces.empty() && !any_glob(m.namespaces, ns)) return false;
+  if (any_glob(m.excluded_namespaces, ns)) return false;
+  if (m.namespace_selector && !m.namespace_selector->empty()) {
+    std::optional<k8s::Labels> labels = namespace_labels ? namespace_labels(ns) : std::nullopt;
+    // A namespace the cache has not seen yet still has the label the API server always sets;
+    // judging against that beats skipping the policy, which would be a bypass.
+    if (!labels) labels = k8s::Labels{{"kubernetes.io/metadata.name", ns}};
+    if (!m.namespace_selector->matches(*labels)) return false;
+  }
+  if (m.pod_selector && !m.pod_selector->empty() && !m.pod_selector->matches(pod.pod_labels())) return false;
+  return true;
+}
+
+std::vector<Violation> judge_all(const PolicySet& set, const std::string& ns, const PodView& pod,
+                                 const NamespaceLabelsFn& namespace_labels) {
+  std::vector<Violation> out;
+  for (const auto& policy : set.policies) {
+    if (!policy_matches(policy, ns, pod, namespace_labels)) continue;
+    auto v = judge(policy, pod);
+    std::move(v.begin(), v.end(), std::back_inserter(out));
+  }
+  return out;
+}
+
+NamespaceLabelsFn name_only_namespace_labels() {
+  return [](const std::string& ns) -> std::optional<k8s::Labels> { return k8s::Labels{{"kubernetes.io/metadata.name", ns}}; };
+}
+
+Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabelsFn& namespace_labels) {
+  Decision d;
+  if (req.operation == Operation::Delete || req.operation == Operation::Connect) {
+    d.note = "operation not judged";
+    return d;
+  }
+  if (!req.sub_resource.empty() && req.sub_resource != "ephemeralcontainers") {
+    d.note = "subresource " + req.sub_resource + " not judged";
+    return d;
+  }
+  if (!req.object) {
+    d.note = "no object in the request";
+    return d;
+  }
+  auto view = PodView::from_object(*req.object);
+  if (!view.ok()) {
+    d.note = view.error().to_string();
+    return d;
+  }
+  if (req.operation == Operation::Update && req.sub_resource.empty()) {
+    // Label and annotation changes must pass, so a violating running pod can still be labeled
+    // (for quarantine, for instance); only a changed pod spec is judged again.
+    const json* old_spec = pod_spec_of(req.old_object);
+    if (old_spec && *old_spec == view->spec()) {
+      d.note = "pod spec unchanged";
+      return d;
+    }
+  }
+  d.judged = true;
+  std::string ns = req.namespace_.empty() ? view->namespace_() : req.namespace_;
+
+  std::string deny_message;
+  std::map<std::string, std::string> audit_by_policy;
+  for (const auto& policy : set.policies) {
+    if (user_exempt(policy.exemptions, req)) continue;
+    if (!policy_matches(policy, ns, *view, namespace_labels)) continue;
+    d.matched_policies.push_back(policy.name);
+    auto violations = judge(policy, *view);
+    if (violations.empty()) continue;
+    if (policy.enforcement == Enforcement::Deny) {
+      deny_message += (deny_message.empty() ? "" : "; ") + std::string("policy \"") + policy.name + "\": ";
+      for (std::size_t i = 0; i < violations.size(); ++i) {
+        if (i) deny_message += ", ";
+        append_sentence(deny_message, violations[i]);
+      }
+    }
+    for (auto& v : violations) {
+      if (v.enforcement == Enforcement::Warn) d.warnings.push_back("kindlyguard " + v.policy + "/" + v.rule + ": " + v.message);
+      if (v.enforcement == Enforcement::Audit) {
+        auto& line = audit_by_policy[v.policy];
+        line += (line.empty() ? "" : "; ") + v.rule + ": " + v.message;
+      }
+      d.violations.push_back(std::move(v));
+    }
+  }
+  for (auto& [policy, text] : audit_by_policy) d.audit_annotations["violation." + policy] = std::move(text);
+  if (!deny_message.empty()) {
+    d.allowed = false;
+    d.code = 403;
+    d.message = view->describe() + " is denied by kindlyguard: " + deny_message;
+  }
+  return d;
+}
+
+}  // namespace kindlyguard::policy

@@ -1,0 +1,25 @@
+// Rule hostPorts (spec.rules.hostPorts: false)
+//
+// Restricted field: spec.*containers[*].ports[*].hostPort
+// Allowed: unset or 0. A hostPort binds the node's address and bypasses Services and
+// NetworkPolicies.
+#include "rule_helpers.hpp"
+
+namespace kindlyguard::policy::rules {
+
+void check_host_ports(const RuleInput& in, std::vector<Finding>& out) {
+  for (const ContainerView* c : in.judged_containers()) {
+    auto ports = c->raw().find("ports");
+    if (ports == c->raw().end() || !ports->is_array()) continue;
+    for (std::size_t i = 0; i < ports->size(); ++i) {
+      const auto& p = (*ports)[i];
+      auto hp = p.is_object() ? p.find("hostPort") : p.end();
+      if (hp == p.end() || !hp->is_number_integer() || hp->get<int64_t>() == 0) continue;
+      out.push_back({c->name(), c->field("ports[" + std::to_string(i) + "].hostPort"),
+                     describe(*c) + " binds hostPort " + std::to_string(hp->get<int64_t>()) +
+                         " on the node: remove hostPort and expose the port through a Service"});
+    }
+  }
+}
+
+}  // namespace kindlyguard::policy::rules
