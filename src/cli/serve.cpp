@@ -145,6 +145,7 @@ int serve_command(int argc, char** argv) {
   if (!flags.get("metrics-listen").empty()) {
     auto served = metrics.serve(flags.get("metrics-listen"));
     if (!served.ok()) return fail(served.error().to_string());
+    log::info("metrics serving", {{"address", metrics.listening_address()}});
   }
 
   Readiness readiness{[&] { return watcher->last_load_ok() ? std::string() : "no valid policy set loaded from " + policy_dir; }};

@@ -53,11 +53,19 @@ Metrics::~Metrics() = default;
 Result<bool> Metrics::serve(const std::string& listen) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
+    listen_ = listen;
     exposer_->RegisterCollectable(registry_);
   } catch (const std::exception& e) {
     return Error{"cannot serve metrics on " + listen + ": " + e.what(), "--metrics-listen"};
   }
   return true;
+}
+
+std::string Metrics::listening_address() const {
+  if (!exposer_) return "";
+  auto ports = exposer_->GetListeningPorts();
+  std::string host = listen_.substr(0, listen_.rfind(':'));
+  return host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
 }
 
 namespace {

@@ -24,6 +24,8 @@ class Metrics : public admission::DecisionObserver {
   // Starts serving /metrics on "ADDR:PORT"; an error names the address.
   Result<bool> serve(const std::string& listen);
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  // "ADDR:PORT" actually bound (the port is resolved when --metrics-listen asked for port 0).
+  std::string listening_address() const;
 
   void on_decision(const policy::Request& request, const policy::Decision& decision,
                    std::chrono::microseconds latency) override;
@@ -36,6 +38,7 @@ class Metrics : public admission::DecisionObserver {
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::string listen_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Counter>* violations_;
   prometheus::Family<prometheus::Counter>* bad_reviews_;

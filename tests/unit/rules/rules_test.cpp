@@ -9,7 +9,7 @@
 namespace kindlyguard::policy {
 namespace {
 
-using testing::HasSubstr;
+using ::testing::HasSubstr;
 using kindlyguard::testing::as_workload;
 using kindlyguard::testing::compliant_pod;
 
