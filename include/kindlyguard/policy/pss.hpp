@@ -24,7 +24,9 @@ struct CheckResult {
   std::string check_id;   // PSA's check id, e.g. "allowPrivilegeEscalation", "capabilities_restricted"
   std::string reason;     // forbiddenReason
   std::string detail;     // forbiddenDetail
-  std::string field;      // the first offending field path, for our Violation
+  std::string field;      // the first offending field path, for our Violation; right for templates
+                          // too (spec.template.spec...). For a setting nobody set, where the first
+                          // offending container should set it.
   std::string container;  // the first offending container, empty when pod-level
 };
 
@@ -37,7 +39,8 @@ std::vector<CheckResult> evaluate(PssLevel level, PssVersion version, const PodV
 // failed check.
 bool allowed(PssLevel level, PssVersion version, const PodView& pod);
 
-// PSA's one-line message: `violates PodSecurity "restricted:v1.30": reason (detail), ...`.
+// PSA's one-line message: `violates PodSecurity "restricted:v1.30": reason (detail), ...`, with
+// the version as the policy names it ("latest", "v1.30"). "" when nothing failed.
 std::string format_message(PssLevel level, PssVersion version, const std::vector<CheckResult>& failed);
 
 // The ids of every check known, for documentation and rule-id listings, in PSA's order.
