@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libboost-dev libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev openssl curl ccache
+  googletest libgtest-dev libgmock-dev libbenchmark-dev openssl curl
   "$@"
 )
 missing=()

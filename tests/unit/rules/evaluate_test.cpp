@@ -56,7 +56,8 @@ TEST(Evaluate, DenyListsEveryViolationOfEveryDenyPolicy) {
   EXPECT_EQ(d.code, 403);
   EXPECT_EQ(d.violations.size(), 3u);
   EXPECT_THAT(d.message, HasSubstr("Pod \"web\" is denied by kindlyguard: policy \"a\": [privileged] container \"app\" is privileged"));
-  EXPECT_THAT(d.message, HasSubstr("policy \"b\": [hostNamespaces]"));
+  EXPECT_THAT(d.message, HasSubstr("policy \"b\": [privileged]"));
+  EXPECT_THAT(d.message, HasSubstr(", [hostNamespaces] Pod \"web\" shares the node's network namespace"));
   EXPECT_THAT(d.message, HasSubstr("(spec.containers[0].securityContext.privileged)"));
 }
 
