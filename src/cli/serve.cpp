@@ -1,6 +1,8 @@
 // `kindlyguard serve`: the admission webhook over HTTPS, /healthz and /readyz, metrics, and the
 // policy source (a directory in standalone mode).
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <pthread.h>
 
@@ -158,10 +160,11 @@ int serve_command(int argc, char** argv) {
   options.client_ca_file = flags.get("client-ca-file");
   options.threads = static_cast<unsigned>(std::stoul(flags.get("threads")));
   options.on_tls_failure = [&metrics](const char* reason) { metrics.count_tls_failure(reason); };
+  // Kept current across reloads, so the expiry alert follows the certificate actually served.
+  options.on_certificate_loaded = [&metrics](std::time_t not_after) { metrics.set_certificate_expiry(not_after); };
   auto routes = route(handler, readiness);
   auto server = server::HttpsServer::start(options, routes);
   if (!server.ok()) return fail(server.error().to_string());
-  metrics.set_certificate_expiry((*server)->certificate_not_after());
   log::info("webhook serving", {{"address", listen->first + ":" + std::to_string((*server)->port())},
                                 {"policyDir", policy_dir}});
 
@@ -171,7 +174,11 @@ int serve_command(int argc, char** argv) {
   (*server)->shutdown(grace);
   watcher->stop();
   log::info("stopped");
-  return 0;
+  // Nothing is left to hand over: every admission request has been answered and the state is in
+  // memory only. Exit here rather than through destructors, because the metrics exposer
+  // (civetweb) waits out its poll interval on stop, which would push shutdown past its grace.
+  std::fflush(nullptr);
+  std::_Exit(0);
 }
 
 }  // namespace kindlyguard::cli

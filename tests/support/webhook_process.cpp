@@ -62,7 +62,11 @@ WebhookProcess::WebhookProcess(const std::map<std::string, std::string>& policie
   std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
                                    "--policy-dir", policy_dir()};
   bool cert_from_env = env.count("KINDLY_TLS_CERT_FILE") > 0;
-  if (!cert_from_env) {
+  ca_file_ = dir_.file("tls/ca.crt");
+  if (cert_from_env) {
+    std::string cert = env.at("KINDLY_TLS_CERT_FILE");
+    ca_file_ = cert.substr(0, cert.rfind('/')) + "/ca.crt";
+  } else {
     args.insert(args.end(), {"--tls-cert-file", dir_.file("tls/tls.crt"), "--tls-key-file", dir_.file("tls/tls.key")});
   }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -88,7 +92,7 @@ WebhookProcess::WebhookProcess(const std::map<std::string, std::string>& policie
 
 server::ClientOptions WebhookProcess::tls() const {
   server::ClientOptions o;
-  o.ca_file = dir_.file("tls/ca.crt");
+  o.ca_file = ca_file_;
   o.timeout = std::chrono::seconds(10);
   return o;
 }

@@ -16,7 +16,8 @@ namespace kindlyguard::testing {
 class WebhookProcess {
  public:
   // Generates certificates with `kindlyguard certs self-signed`, writes `policies` (file name ->
-  // YAML) into a policy dir, starts serve and waits until /healthz answers.
+  // YAML) into a policy dir, starts serve and waits until /healthz answers. When `env` sets
+  // KINDLY_TLS_CERT_FILE, that certificate is served and the ca.crt beside it is trusted.
   explicit WebhookProcess(const std::map<std::string, std::string>& policies,
                           const std::vector<std::string>& extra_args = {},
                           const std::map<std::string, std::string>& env = {});
@@ -40,6 +41,7 @@ class WebhookProcess {
   std::unique_ptr<Process> proc_;
   int port_ = 0;
   int metrics_port_ = 0;
+  std::string ca_file_;
 };
 
 // Runs the binary to completion (for check, certs, health): exit code, stdout and stderr.
