@@ -10,7 +10,7 @@ LISTEN         ?= 127.0.0.1:8443
 METRICS_LISTEN ?= 127.0.0.1:9090
 CTEST_FLAGS    ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build test test-sanitize run bench clean
+.PHONY: all deps build binary test test-sanitize run bench clean
 
 all: build
 
@@ -23,6 +23,10 @@ $(BUILD_DIR)/CMakeCache.txt: | deps
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only the binary: what `make run` needs, without compiling the test suites.
+binary: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target kindlyguard
+
 test: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
 
@@ -32,7 +36,7 @@ test-sanitize: deps
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS)
 
 # Starts the webhook on loopback with a self-signed certificate and the example policies.
-run: build
+run: binary
 	@scripts/run-local.sh $(BUILD_DIR)/kindlyguard $(RUN_DIR) $(LISTEN) $(METRICS_LISTEN)
 
 bench: build

@@ -8,9 +8,9 @@ if [ ! -s "$run_dir/tls.crt" ]; then
   "$binary" certs self-signed --out-dir "$run_dir" --dns localhost --ip 127.0.0.1 >/dev/null
 fi
 cat <<MSG
-kindlyguard webhook on https://$listen/validate (policies: examples/policies/, cert: $run_dir/tls.crt)
+kindlyguard webhook on https://$listen/validate (policies: examples/policies/, cert: $run_dir/tls.crt, CA: $run_dir/ca.crt)
 Send it a review from another terminal:
-  curl --cacert $run_dir/tls.crt -H 'Content-Type: application/json' \\
+  curl --cacert $run_dir/ca.crt -H 'Content-Type: application/json' \\
        --data @examples/reviews/privileged-pod.json https://$listen/validate
 Judge files offline:
   $binary check --policy examples/policies -f examples/pods/
