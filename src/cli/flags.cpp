@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace kindlyguard::cli {
 
@@ -117,6 +118,25 @@ std::string Flags::usage() const {
     out += "\n";
   }
   return out;
+}
+
+Result<std::chrono::milliseconds> Flags::get_duration(const std::string& name) const {
+  const std::string text = get(name);
+  try {
+    std::size_t used = 0;
+    const double n = std::stod(text, &used);
+    const std::string unit = text.substr(used);
+    double ms = 0;
+    if (unit == "ms") ms = n;
+    else if (unit == "s" || unit.empty()) ms = n * 1000;
+    else if (unit == "m") ms = n * 60'000;
+    else if (unit == "h") ms = n * 3'600'000;
+    else throw std::invalid_argument("unit");
+    if (ms < 0) throw std::invalid_argument("negative");
+    return std::chrono::milliseconds(static_cast<long long>(ms));
+  } catch (const std::exception&) {
+    return Error{"expected a duration like 500ms, 30s, 10m or 1h, got \"" + text + "\"", "--" + name};
+  }
 }
 
 }  // namespace kindlyguard::cli

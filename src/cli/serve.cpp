@@ -8,6 +8,7 @@
 
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/certs/certs.hpp"
+#include "kindlyguard/cli/cluster_mode.hpp"
 #include "kindlyguard/cli/commands.hpp"
 #include "kindlyguard/cli/flags.hpp"
 #include "kindlyguard/cli/policy_dir_watcher.hpp"
@@ -69,18 +70,22 @@ server::Handler route(const admission::Handler& admission, const Readiness& read
 }  // namespace
 
 int serve_command(int argc, char** argv) {
-  Flags flags("serve", "Runs the admission webhook over HTTPS.",
-              {{"listen", "webhook address ADDR:PORT", "0.0.0.0:8443"},
+  std::vector<FlagSpec> specs = {{"listen", "webhook address ADDR:PORT", "0.0.0.0:8443"},
                {"tls-cert-file", "serving certificate (PEM), reloaded when it changes", ""},
                {"tls-key-file", "serving key (PEM), reloaded when it changes", ""},
                {"client-ca-file", "require client certificates signed by this CA (mTLS)", ""},
-               {"policy-dir", "standalone mode: SecurityPolicies from YAML files here, reloaded on change", ""},
+               {"policy-dir", "standalone mode: SecurityPolicies from YAML files here, reloaded on change (no API server)", ""},
                {"metrics-listen", "Prometheus /metrics address ADDR:PORT (empty: off)", "0.0.0.0:9090"},
                {"log-level", "debug, info, warn or error", "info"},
                {"log-format", "json or text", "json"},
                {"audit-log", "write one JSON line per decision on stdout", "true", true},
                {"shutdown-grace", "on SIGTERM, how long in-flight requests may take (e.g. 1s, 500ms)", "1s"},
-               {"threads", "I/O threads (0: one per core)", "0"}});
+               {"threads", "I/O threads (0: one per core)", "0"}};
+  for (auto& f : cluster_flags()) specs.push_back(std::move(f));
+  Flags flags("serve",
+              "Runs the admission webhook over HTTPS, with SecurityPolicies from the cluster (default) or from\n"
+              "--policy-dir (standalone).",
+              std::move(specs));
   auto parsed = flags.parse(argc, argv, 2);
   if (!parsed.ok()) {
     std::cerr << "error: " << parsed.error().message << "\n";
@@ -110,18 +115,9 @@ int serve_command(int argc, char** argv) {
   if (!listen.ok()) return fail(listen.error().to_string());
   if (flags.get("tls-cert-file").empty() || flags.get("tls-key-file").empty())
     return fail("--tls-cert-file and --tls-key-file are required (kindlyguard certs self-signed --out-dir DIR makes a pair)");
-  std::string grace_text = flags.get("shutdown-grace");
-  std::chrono::milliseconds grace;
-  try {
-    std::size_t used = 0;
-    double n = std::stod(grace_text, &used);
-    std::string unit = grace_text.substr(used);
-    if (unit == "ms") grace = std::chrono::milliseconds(static_cast<long>(n));
-    else if (unit == "s" || unit.empty()) grace = std::chrono::milliseconds(static_cast<long>(n * 1000));
-    else throw std::invalid_argument("unit");
-  } catch (const std::exception&) {
-    return fail("--shutdown-grace: expected a duration like 1s or 500ms, got \"" + grace_text + "\"");
-  }
+  auto grace_flag = flags.get_duration("shutdown-grace");
+  if (!grace_flag.ok()) return fail(grace_flag.error().to_string());
+  const std::chrono::milliseconds grace = *grace_flag;
 
   // Signals go to a waiting thread, not to whichever thread happens to run: block them before any
   // thread starts so every thread inherits the mask.
@@ -132,25 +128,36 @@ int serve_command(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   policy::PolicyStore store;
+  observe::Metrics metrics;
   std::unique_ptr<PolicyDirWatcher> watcher;
+  std::unique_ptr<ClusterMode> cluster;
   std::string policy_dir = flags.get("policy-dir");
-  if (policy_dir.empty()) return fail("--policy-dir is required in this version (in-cluster policy watching comes with the operator)");
-  watcher = std::make_unique<PolicyDirWatcher>(policy_dir, store, std::chrono::milliseconds(1000));
-  watcher->load();  // an invalid set is logged; readiness says so until a valid one loads
-  watcher->start();
+  policy::NamespaceLabelsFn namespace_labels = policy::name_only_namespace_labels();
+  Readiness readiness;
+  if (!policy_dir.empty()) {
+    watcher = std::make_unique<PolicyDirWatcher>(policy_dir, store, std::chrono::milliseconds(1000));
+    watcher->load();  // an invalid set is logged; readiness says so until a valid one loads
+    watcher->start();
+    readiness.not_ready_reason = [&] {
+      return watcher->last_load_ok() ? std::string() : "no valid policy set loaded from " + policy_dir;
+    };
+  } else {
+    auto made = make_cluster_mode(flags, store, metrics);
+    if (!made.ok()) return fail(made.error().to_string());
+    cluster = std::move(*made);
+    namespace_labels = cluster->op->namespace_labels();
+    readiness.not_ready_reason = [&] { return cluster->op->not_ready_reason(); };
+  }
 
-  admission::Handler handler(store, policy::name_only_namespace_labels());
+  admission::Handler handler(store, namespace_labels);
   observe::AuditLog audit_log;
   if (flags.get_bool("audit-log")) handler.add_observer(&audit_log);
-  observe::Metrics metrics;
   handler.add_observer(&metrics);
   if (!flags.get("metrics-listen").empty()) {
     auto served = metrics.serve(flags.get("metrics-listen"));
     if (!served.ok()) return fail(served.error().to_string());
     log::info("metrics serving", {{"address", metrics.listening_address()}});
   }
-
-  Readiness readiness{[&] { return watcher->last_load_ok() ? std::string() : "no valid policy set loaded from " + policy_dir; }};
 
   server::ServerOptions options;
   options.address = listen->first;
@@ -166,13 +173,16 @@ int serve_command(int argc, char** argv) {
   auto server = server::HttpsServer::start(options, routes);
   if (!server.ok()) return fail(server.error().to_string());
   log::info("webhook serving", {{"address", listen->first + ":" + std::to_string((*server)->port())},
-                                {"policyDir", policy_dir}});
+                                {"policies", policy_dir.empty() ? "cluster" : policy_dir}});
+  // The informers start once the webhook answers, so /readyz can say what it is waiting for.
+  if (cluster) cluster->op->start();
 
   int sig = 0;
   sigwait(&signals, &sig);
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->shutdown(grace);
-  watcher->stop();
+  if (watcher) watcher->stop();
+  if (cluster) cluster->op->stop();  // the leader releases its Lease so a successor takes over at once
   log::info("stopped");
   // Nothing is left to hand over: every admission request has been answered and the state is in
   // memory only. Exit here rather than through destructors, because the metrics exposer

@@ -34,6 +34,14 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                    .Name("kindly_security_policies")
                    .Help("SecurityPolicies in force, by enforcement")
                    .Register(*registry_);
+  api_requests_ = &BuildCounter()
+                       .Name("kindly_security_api_requests_total")
+                       .Help("Requests to the Kubernetes API server, by verb and HTTP code (0: no answer)")
+                       .Register(*registry_);
+  reconciles_ = &BuildCounter()
+                     .Name("kindly_security_reconcile_total")
+                     .Help("Controller reconciles, by controller and result (success, requeue, error)")
+                     .Register(*registry_);
   // 50 µs to 1 s: decisions take microseconds; the upper buckets catch a stalled process.
   latency_ = &BuildHistogram()
                   .Name("kindly_security_decision_duration_seconds")
@@ -98,6 +106,14 @@ void Metrics::set_policies(std::size_t deny, std::size_t warn, std::size_t audit
   policies_->Add({{"enforcement", "Deny"}}).Set(static_cast<double>(deny));
   policies_->Add({{"enforcement", "Warn"}}).Set(static_cast<double>(warn));
   policies_->Add({{"enforcement", "Audit"}}).Set(static_cast<double>(audit));
+}
+
+void Metrics::count_api_request(const std::string& verb, int code) {
+  api_requests_->Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+}
+
+void Metrics::count_reconcile(const std::string& controller, const char* result) {
+  reconciles_->Add({{"controller", controller}, {"result", result}}).Increment();
 }
 
 }  // namespace kindlyguard::observe

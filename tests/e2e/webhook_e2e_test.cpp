@@ -33,12 +33,6 @@ spec:
     images: {disallowTags: [latest]}
 )";
 
-json privileged_pod() {
-  json pod = compliant_pod();
-  pod["spec"]["containers"][0]["securityContext"]["privileged"] = true;
-  return pod;
-}
-
 class WebhookE2E : public ::testing::Test {
  protected:
   WebhookProcess hook{{{"deny.yaml", kDenyPrivileged}, {"warn.yaml", kWarnLatest}}};

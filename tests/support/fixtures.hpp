@@ -26,6 +26,13 @@ inline json compliant_pod(const std::string& name = "web", const std::string& ns
     }})");
 }
 
+// compliant_pod with its container privileged.
+inline json privileged_pod(const std::string& name = "web", const std::string& ns = "default") {
+  json pod = compliant_pod(name, ns);
+  pod["spec"]["containers"][0]["securityContext"]["privileged"] = true;
+  return pod;
+}
+
 // Wraps a pod's metadata and spec as the template of a workload of `kind`.
 inline json as_workload(const json& pod, const std::string& kind) {
   json tmpl = {{"metadata", pod["metadata"]}, {"spec", pod["spec"]}};

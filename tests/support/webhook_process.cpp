@@ -54,13 +54,23 @@ RunResult run_binary(const std::vector<std::string>& args, const std::string& st
 WebhookProcess::WebhookProcess(const std::map<std::string, std::string>& policies,
                                const std::vector<std::string>& extra_args,
                                const std::map<std::string, std::string>& env) {
-  auto certs = run_binary({"certs", "self-signed", "--out-dir", dir_.file("tls"), "--dns", "localhost", "--ip", "127.0.0.1"});
-  if (certs.exit_code != 0) throw std::runtime_error("certs self-signed failed: " + certs.err);
   std::filesystem::create_directories(policy_dir());
   for (const auto& [name, yaml] : policies) dir_.write("policies/" + name, yaml);
+  start({"--policy-dir", policy_dir()}, extra_args, env);
+}
 
-  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
-                                   "--policy-dir", policy_dir()};
+WebhookProcess::WebhookProcess(const Cluster& cluster, const std::vector<std::string>& extra_args,
+                               const std::map<std::string, std::string>& env) {
+  start({"--kubeconfig", cluster.kubeconfig}, extra_args, env);
+}
+
+void WebhookProcess::start(std::vector<std::string> source_args, const std::vector<std::string>& extra_args,
+                           const std::map<std::string, std::string>& env) {
+  auto certs = run_binary({"certs", "self-signed", "--out-dir", dir_.file("tls"), "--dns", "localhost", "--ip", "127.0.0.1"});
+  if (certs.exit_code != 0) throw std::runtime_error("certs self-signed failed: " + certs.err);
+
+  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"};
+  args.insert(args.end(), source_args.begin(), source_args.end());
   bool cert_from_env = env.count("KINDLY_TLS_CERT_FILE") > 0;
   ca_file_ = dir_.file("tls/ca.crt");
   if (cert_from_env) {

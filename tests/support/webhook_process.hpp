@@ -22,6 +22,13 @@ class WebhookProcess {
                           const std::vector<std::string>& extra_args = {},
                           const std::map<std::string, std::string>& env = {});
 
+  // Cluster mode: policies come from the API server that `kubeconfig` points at (no --policy-dir).
+  struct Cluster {
+    std::string kubeconfig;
+  };
+  WebhookProcess(const Cluster& cluster, const std::vector<std::string>& extra_args = {},
+                 const std::map<std::string, std::string>& env = {});
+
   TempDir& dir() { return dir_; }
   Process& process() { return *proc_; }
   std::string policy_dir() const { return dir_.file("policies"); }
@@ -37,6 +44,9 @@ class WebhookProcess {
   void rotate_certificates();
 
  private:
+  void start(std::vector<std::string> args, const std::vector<std::string>& extra_args,
+             const std::map<std::string, std::string>& env);
+
   TempDir dir_;
   std::unique_ptr<Process> proc_;
   int port_ = 0;

@@ -3,6 +3,7 @@
 // KINDLY_<FLAG_NAME> (--tls-cert-file -> KINDLY_TLS_CERT_FILE); a flag on the command line wins.
 
 #include <map>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ class Flags {
   std::string get(const std::string& name) const;
   std::vector<std::string> get_all(const std::string& name) const;
   bool get_bool(const std::string& name) const;
+  // A duration flag: 500ms, 1.5s, 10m, 1h (a bare number is seconds).
+  Result<std::chrono::milliseconds> get_duration(const std::string& name) const;
   bool is_set(const std::string& name) const;  // given on the command line or in the environment
   bool help_requested() const { return help_; }
   const std::vector<std::string>& positional() const { return positional_; }

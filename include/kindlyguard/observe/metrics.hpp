@@ -34,6 +34,10 @@ class Metrics : public admission::DecisionObserver {
   void set_certificate_expiry(std::time_t not_after);
   void count_tls_failure(const char* reason);
   void set_policies(std::size_t deny, std::size_t warn, std::size_t audit);
+  // The operator side: every API request (verb, HTTP code or 0 when no answer came) and every
+  // reconcile outcome (success, requeue, error) per controller.
+  void count_api_request(const std::string& verb, int code);
+  void count_reconcile(const std::string& controller, const char* result);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -44,6 +48,8 @@ class Metrics : public admission::DecisionObserver {
   prometheus::Family<prometheus::Counter>* bad_reviews_;
   prometheus::Family<prometheus::Counter>* tls_failures_;
   prometheus::Family<prometheus::Gauge>* policies_;
+  prometheus::Family<prometheus::Counter>* api_requests_;
+  prometheus::Family<prometheus::Counter>* reconciles_;
   prometheus::Histogram* latency_;
   prometheus::Gauge* cert_expiry_;
 };

@@ -15,11 +15,12 @@ struct Error {
   std::string to_string() const { return path.empty() ? message : path + ": " + message; }
 };
 
-template <class T>
+// E is the error type: Error here, client::ApiError for Kubernetes API calls.
+template <class T, class E = Error>
 class Result {
  public:
   Result(T value) : v_(std::move(value)) {}
-  Result(Error error) : v_(std::move(error)) {}
+  Result(E error) : v_(std::move(error)) {}
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -32,10 +33,10 @@ class Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { return std::get<1>(v_); }
+  const E& error() const { return std::get<1>(v_); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
 }  // namespace kindlyguard

@@ -1,0 +1,40 @@
+#pragma once
+// The API resources kindlyguard reads and writes, named the way the API server's URLs name them:
+// group, version, plural, and whether objects live in a namespace.
+
+#include <string>
+
+namespace kindlyguard::client {
+
+struct ResourceRef {
+  std::string group;    // "" for the core group
+  std::string version;  // "v1"
+  std::string plural;   // "pods"
+  bool namespaced = true;
+  std::string kind;     // "Pod": for the bodies we build and for messages
+
+  // "v1" or "apps/v1", as apiVersion says it.
+  std::string api_version() const { return group.empty() ? version : group + "/" + version; }
+  // "pods" or "leases.coordination.k8s.io", as the API server names it in messages and RBAC.
+  std::string qualified() const { return group.empty() ? plural : plural + "." + group; }
+  // "/api/v1" or "/apis/coordination.k8s.io/v1".
+  std::string group_version_path() const { return group.empty() ? "/api/" + version : "/apis/" + group + "/" + version; }
+};
+
+namespace resources {
+inline const ResourceRef pods{"", "v1", "pods", true, "Pod"};
+inline const ResourceRef namespaces{"", "v1", "namespaces", false, "Namespace"};
+inline const ResourceRef secrets{"", "v1", "secrets", true, "Secret"};
+inline const ResourceRef events{"events.k8s.io", "v1", "events", true, "Event"};
+inline const ResourceRef leases{"coordination.k8s.io", "v1", "leases", true, "Lease"};
+inline const ResourceRef network_policies{"networking.k8s.io", "v1", "networkpolicies", true, "NetworkPolicy"};
+inline const ResourceRef security_policies{"kindlyguard.io", "v1alpha1", "securitypolicies", false, "SecurityPolicy"};
+inline const ResourceRef policy_reports{"wgpolicyk8s.io", "v1alpha2", "policyreports", true, "PolicyReport"};
+inline const ResourceRef cluster_policy_reports{"wgpolicyk8s.io", "v1alpha2", "clusterpolicyreports", false,
+                                                "ClusterPolicyReport"};
+inline const ResourceRef validating_webhook_configurations{"admissionregistration.k8s.io", "v1",
+                                                           "validatingwebhookconfigurations", false,
+                                                           "ValidatingWebhookConfiguration"};
+}  // namespace resources
+
+}  // namespace kindlyguard::client

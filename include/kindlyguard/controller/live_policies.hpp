@@ -1,0 +1,60 @@
+#pragma once
+// The webhook's policy set, kept equal to the SecurityPolicies in the cluster as the informer
+// reports them. Each object is parsed with the same core the CLI uses:
+// - a valid object takes effect (its generation is "in force");
+// - an invalid one never does: the last valid version of that policy stays in force (or none,
+//   when it never had one), and its status says which;
+// - a deleted one leaves the set.
+// Every change installs a whole new set in the PolicyStore, so a request sees the old set or the
+// new one, never half. Thread-safe: the informer thread writes, the status controller reads.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "kindlyguard/policy/model.hpp"
+#include "kindlyguard/policy/policy_store.hpp"
+
+namespace kindlyguard::controller {
+
+// What the Ready condition of one SecurityPolicy should say.
+struct PolicyReadiness {
+  bool ready = false;
+  std::string reason;   // Accepted, Invalid
+  std::string message;
+  std::int64_t observed_generation = 0;  // the generation this verdict is about
+  std::optional<std::int64_t> generation_in_force;  // nullopt: nothing of this policy is enforced
+};
+
+class LivePolicies {
+ public:
+  explicit LivePolicies(policy::PolicyStore& store) : store_(store) {}
+
+  // From the informer's handlers.
+  void upsert(const nlohmann::json& object);
+  void remove(const nlohmann::json& object);
+
+  // The verdict on the object's current generation; nullopt for a policy we have not seen.
+  std::optional<PolicyReadiness> readiness(const std::string& name) const;
+  // Called after every change, with the policy's name (to enqueue its status).
+  void on_change(std::function<void(const std::string& name)> f) { on_change_ = std::move(f); }
+
+  std::size_t in_force() const;
+  std::size_t invalid() const;
+
+ private:
+  void publish_locked();
+
+  policy::PolicyStore& store_;
+  mutable std::mutex mu_;
+  std::map<std::string, policy::SecurityPolicy> valid_;  // the version in force, per name
+  std::map<std::string, PolicyReadiness> readiness_;
+  std::function<void(const std::string&)> on_change_;
+};
+
+}  // namespace kindlyguard::controller

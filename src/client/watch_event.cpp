@@ -1,0 +1,42 @@
+#include "kindlyguard/client/watch_event.hpp"
+
+namespace kindlyguard::client {
+
+std::string_view WatchEvent::type_name() const {
+  switch (type) {
+    case Type::Added: return "ADDED";
+    case Type::Modified: return "MODIFIED";
+    case Type::Deleted: return "DELETED";
+    case Type::Bookmark: return "BOOKMARK";
+    case Type::Error: return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
+std::string WatchEvent::resource_version() const {
+  if (type == Type::Error || !object.is_object()) return "";
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return "";
+  auto rv = meta->find("resourceVersion");
+  return rv != meta->end() && rv->is_string() ? rv->get<std::string>() : "";
+}
+
+std::optional<WatchEvent> WatchEvent::parse(std::string_view line) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  auto type = j.find("type");
+  auto object = j.find("object");
+  if (type == j.end() || !type->is_string() || object == j.end()) return std::nullopt;
+  WatchEvent e;
+  const std::string& t = type->get_ref<const std::string&>();
+  if (t == "ADDED") e.type = Type::Added;
+  else if (t == "MODIFIED") e.type = Type::Modified;
+  else if (t == "DELETED") e.type = Type::Deleted;
+  else if (t == "BOOKMARK") e.type = Type::Bookmark;
+  else if (t == "ERROR") e.type = Type::Error;
+  else return std::nullopt;
+  e.object = std::move(*object);
+  return e;
+}
+
+}  // namespace kindlyguard::client
