@@ -6,12 +6,15 @@ packages=(
   build-essential cmake pkg-config
   libboost-dev libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev openssl curl
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev nodejs
   "$@"
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm comes with NodeSource's nodejs, or as Debian's own package beside Debian's nodejs.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "deps: installing ${missing[*]}" >&2
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,0 +1,663 @@
+// Chart and CRD tests (issue 7): renders charts/kindlyguard with its defaults and with every option
+// on (in each certificate mode), validates every rendered object against the Kubernetes OpenAPI
+// schema (kubernetes-models, with strict field checking) or, for custom resources, against their
+// CRD's schema; asserts the security posture, RBAC, webhook wiring and certificate names; checks
+// that every values.yaml option changes the render; and that manifests/install.yaml is the
+// default render. Run by ctest (tests/chart/CMakeLists.txt): node --test chart_test.mjs
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { describe, test } from "node:test";
+
+import {
+  chartDir, crdValidator, loadYaml, loadYamlAll, modelClass, parseDocuments, projectVersion, render,
+  RenderError, renderer, renderText, sourceDir, standin, tmpFile, unknownFields, validateModel, valuesDir,
+} from "./lib.mjs";
+
+const RELEASE_NS = "kindlyguard";
+const v = (name) => path.join(valuesDir, name);
+
+// Every configuration the tests render: the defaults, and every option on in each certificate mode.
+const scenarios = {
+  defaults: { namespace: RELEASE_NS, values: [] },
+  "all-on cert-manager": { namespace: "guard-system", release: "kg", values: [v("all-on.yaml"), v("certs-cert-manager.yaml")] },
+  "all-on cert-manager issuerRef": { namespace: "guard-system", release: "kg", values: [v("all-on.yaml"), v("certs-cert-manager-issuer.yaml")] },
+  "all-on provided": { namespace: "guard-system", release: "kg", values: [v("all-on.yaml"), v("certs-provided.yaml")] },
+  "all-on self-managed": { namespace: "guard-system", release: "kg", values: [v("all-on.yaml"), v("certs-self-managed.yaml")] },
+};
+
+// Values as the chart sees them: values.yaml, then each file (maps merge, null deletes).
+function merge(dst, src) {
+  for (const [k, sv] of Object.entries(src ?? {})) {
+    if (sv === null) delete dst[k];
+    else if (isMap(sv) && isMap(dst[k])) merge(dst[k], sv);
+    else dst[k] = structuredClone(sv);
+  }
+  return dst;
+}
+const isMap = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
+const defaults = loadYaml(path.join(chartDir, "values.yaml"));
+function effectiveValues(s) {
+  const out = structuredClone(defaults);
+  for (const f of s.values) merge(out, loadYaml(f));
+  return out;
+}
+
+const renders = {};
+function rendered(name) {
+  renders[name] ??= render(scenarios[name]);
+  return renders[name];
+}
+
+const find = (objs, kind, pred = () => true) => objs.filter((o) => o.kind === kind && pred(o));
+const one = (objs, kind, pred) => {
+  const found = find(objs, kind, pred);
+  assert.equal(found.length, 1, `expected one ${kind}, found ${found.length}`);
+  return found[0];
+};
+const deployment = (objs) => one(objs, "Deployment");
+const container = (objs) => deployment(objs).spec.template.spec.containers.find((c) => c.name === "kindlyguard");
+function flags(objs) {
+  const out = {};
+  for (const a of container(objs).args.slice(1)) {
+    const m = a.match(/^--([a-z-]+)(?:=(.*))?$/s);
+    assert.ok(m, `argument ${a} is not a --flag=value`);
+    out[m[1]] = m[2] ?? "true";
+  }
+  return out;
+}
+
+const crdFile = (name) => path.join(sourceDir, "crds", name);
+const spCrd = loadYaml(crdFile("securitypolicies.kindlyguard.io.yaml"));
+const prCrd = loadYaml(crdFile("policyreports.wgpolicyk8s.io.yaml"));
+const validateSecurityPolicy = crdValidator(spCrd, "v1alpha1");
+const validatePolicyReport = crdValidator(prCrd, "v1alpha2");
+
+console.log(`# renderer: ${renderer().kind} (${renderer().program})`);
+
+// ------------------------------------------------------------------------------------------------
+describe("CRDs", () => {
+  test("crds/ and the chart's copies are identical", () => {
+    const same = (a, b) =>
+      assert.equal(fs.readFileSync(b, "utf8"), fs.readFileSync(a, "utf8"), `${path.relative(sourceDir, b)} differs from ` +
+                   `${path.relative(sourceDir, a)}: copy crds/ into the chart`);
+    same(crdFile("securitypolicies.kindlyguard.io.yaml"), path.join(chartDir, "crds", "securitypolicies.kindlyguard.io.yaml"));
+    same(crdFile("policyreports.wgpolicyk8s.io.yaml"), path.join(chartDir, "files", "policyreports.wgpolicyk8s.io.yaml"));
+    // The PolicyReport CRD must not be in the chart's crds/: helm would install it unconditionally.
+    assert.deepEqual(fs.readdirSync(path.join(chartDir, "crds")).sort(), ["securitypolicies.kindlyguard.io.yaml"]);
+  });
+
+  for (const [file, crd] of [["securitypolicies", spCrd], ["policyreports", prCrd]]) {
+    test(`${file}: a valid, structural CRD with a description on every field`, async () => {
+      const CRD = await modelClass("apiextensions.k8s.io/v1", "CustomResourceDefinition");
+      assert.deepEqual(validateModel(CRD, crd), []);
+      assert.deepEqual(unknownFields(CRD, structuredClone(crd), (p) => p.includes("openAPIV3Schema")), []);
+      for (const version of crd.spec.versions) {
+        const problems = [];
+        const walk = (node, where, isField) => {
+          if (isField && !node.description) problems.push(`${where}: no description`);
+          const intOrString = node["x-kubernetes-int-or-string"] === true;
+          if (!node.type && !intOrString && !node["x-kubernetes-preserve-unknown-fields"]) problems.push(`${where}: no type`);
+          if (node.properties && node.additionalProperties) problems.push(`${where}: properties and additionalProperties`);
+          if (node["x-kubernetes-list-type"] === "set" && node.items?.type === "object") problems.push(`${where}: a set of objects`);
+          if (node["x-kubernetes-list-type"] === "map")
+            for (const k of node["x-kubernetes-list-map-keys"] ?? [])
+              if (!(node.items.required ?? []).includes(k)) problems.push(`${where}: map key ${k} is not required`);
+          for (const [k, child] of Object.entries(node.properties ?? {})) walk(child, `${where}.${k}`, true);
+          if (node.items) walk(node.items, `${where}[]`, false);
+          if (isMap(node.additionalProperties)) walk(node.additionalProperties, `${where}{}`, false);
+        };
+        walk(version.schema.openAPIV3Schema, crd.spec.names.kind, false);
+        assert.deepEqual(problems, []);
+        // Printer columns point at fields of the schema.
+        for (const col of version.additionalPrinterColumns ?? []) {
+          const fieldPath = col.jsonPath.replace(/\[\?\(.*?\)\]/g, "[]").replace(/^\./, "").split(".");
+          let node = version.schema.openAPIV3Schema;
+          for (const part of fieldPath) {
+            const name = part.replace(/\[\]$/, "");
+            if (node.type === "array") node = node.items;
+            if (name === "creationTimestamp" && node === version.schema.openAPIV3Schema.properties.metadata) { node = { type: "string" }; break; }
+            node = node.properties?.[name];
+            assert.ok(node, `printer column ${col.name}: ${col.jsonPath} is not in the schema`);
+            if (part.endsWith("[]")) node = node.items;
+          }
+        }
+      }
+    });
+  }
+
+  test("SecurityPolicy: names, scope, status subresource and printer columns", () => {
+    assert.equal(spCrd.spec.scope, "Cluster");
+    assert.equal(spCrd.spec.group, "kindlyguard.io");
+    assert.deepEqual(spCrd.spec.names.shortNames, ["secpol"]);
+    assert.ok(spCrd.spec.names.categories.includes("kindlyguard"));
+    const v1 = spCrd.spec.versions.find((x) => x.name === "v1alpha1");
+    assert.ok(v1.served && v1.storage);
+    assert.deepEqual(v1.subresources, { status: {} });
+    const cols = Object.fromEntries(v1.additionalPrinterColumns.map((c) => [c.name, c]));
+    assert.equal(cols.Enforcement.jsonPath, ".spec.enforcement");
+    assert.equal(cols.Ready.jsonPath, '.status.conditions[?(@.type=="Ready")].status');
+    assert.equal(cols.Violations.jsonPath, ".status.violations");
+    assert.equal(cols.Violations.type, "integer");
+    assert.equal(cols.Age.jsonPath, ".metadata.creationTimestamp");
+    const status = v1.schema.openAPIV3Schema.properties.status.properties;
+    assert.deepEqual(Object.keys(status).sort(), ["conditions", "lastAuditTime", "observedGeneration", "violations"]);
+    assert.deepEqual([...status.conditions.items.required].sort(), ["lastTransitionTime", "message", "reason", "status", "type"]);
+  });
+
+  test("SecurityPolicy schema accepts the examples, the maximal policy and a status, and refuses mistakes", () => {
+    const policies = [
+      ...fs.readdirSync(path.join(sourceDir, "examples", "policies")).map((f) => path.join(sourceDir, "examples", "policies", f)),
+      path.join(sourceDir, "tests", "chart", "testdata", "full-policy.yaml"),
+    ];
+    for (const f of policies)
+      for (const doc of loadYamlAll(f)) assert.deepEqual(validateSecurityPolicy(doc), [], `${path.relative(sourceDir, f)}`);
+    const withStatus = {
+      apiVersion: "kindlyguard.io/v1alpha1", kind: "SecurityPolicy", metadata: { name: "s" },
+      spec: { podSecurityStandard: { level: "baseline" } },
+      status: { observedGeneration: 2, violations: 3, lastAuditTime: "2025-01-01T00:00:00Z",
+                conditions: [{ type: "Ready", status: "True", reason: "Accepted", message: "", lastTransitionTime: "2025-01-01T00:00:00Z" }] },
+    };
+    assert.deepEqual(validateSecurityPolicy(withStatus), []);
+    const bad = (spec) => validateSecurityPolicy({ ...withStatus, spec });
+    assert.notDeepEqual(bad({ enforcement: "Block", podSecurityStandard: { level: "baseline" } }), []);
+    assert.notDeepEqual(bad({ podSecurityStandard: { level: "privileged" } }), []);
+    assert.notDeepEqual(bad({ podSecurityStandard: { level: "baseline", version: "1.29" } }), []);
+    assert.notDeepEqual(bad({ rules: { runAsNonroot: true } }), []);
+    assert.notDeepEqual(bad({ rules: { capabilities: { requiredDrop: ["CAP_NET_RAW"] } } }), []);
+    assert.notDeepEqual(bad({ rules: { capabilities: { requiredDrop: [] } } }), []);
+    assert.notDeepEqual(bad({ rules: { seccomp: { allowedProfiles: ["runtime/default"] } } }), []);
+    assert.notDeepEqual(bad({ rules: { resources: { maxLimits: { memory: "12Qi" } } } }), []);
+    assert.notDeepEqual(bad({ rules: { runAsUser: { min: -1 } } }), []);
+    assert.notDeepEqual(bad({ rules: { hostPath: { allowedPaths: [{ pathPrefix: "var/log" }] } } }), []);
+    assert.notDeepEqual(bad({ match: { namespaces: ["Prod"] }, rules: { privileged: false } }), []);
+  });
+
+  test("PolicyReport schema accepts a report as kindlyguard writes it", () => {
+    for (const doc of loadYamlAll(path.join(sourceDir, "tests", "chart", "testdata", "policyreport.yaml")))
+      assert.deepEqual(validatePolicyReport(doc), []);
+    assert.notDeepEqual(validatePolicyReport({ apiVersion: "wgpolicyk8s.io/v1alpha2", kind: "PolicyReport", metadata: { name: "x" },
+                                               results: [{ policy: "p", result: "failed" }] }), []);
+    assert.equal(prCrd.spec.scope, "Namespaced");
+    assert.equal(prCrd.metadata.annotations["helm.sh/resource-policy"], "keep");
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe("Chart metadata", () => {
+  test("appVersion is the project version from CMakeLists.txt", () => {
+    const chart = loadYaml(path.join(chartDir, "Chart.yaml"));
+    assert.equal(chart.apiVersion, "v2");
+    assert.equal(chart.appVersion, projectVersion());
+  });
+
+  test("values.yaml documents every option on the line above it", () => {
+    const lines = fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8").split("\n");
+    const undocumented = [];
+    lines.forEach((line, i) => {
+      const m = line.match(/^(\s*)([A-Za-z][\w.-]*):\s*(\S.*)?$/);
+      if (!m) return;
+      const isParent = !m[3] && (lines[i + 1] ?? "").match(/^\s*/)[0].length > m[1].length;
+      if (isParent) return; // a section; its leaves are documented
+      if (!/^\s*#/.test(lines[i - 1] ?? "")) undocumented.push(`line ${i + 1}: ${m[2]}`);
+    });
+    assert.deepEqual(undocumented, []);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+for (const name of Object.keys(scenarios)) {
+  describe(`render: ${name}`, () => {
+    const s = scenarios[name];
+    const values = effectiveValues(s);
+
+    test("every object validates against the Kubernetes OpenAPI schema, with no unknown fields", async () => {
+      const problems = [];
+      for (const obj of rendered(name)) {
+        const id = `${obj.kind}/${obj.metadata?.name}`;
+        if (obj.apiVersion === "kindlyguard.io/v1alpha1" && obj.kind === "SecurityPolicy") {
+          for (const p of validateSecurityPolicy(obj)) problems.push(`${id}: ${p}`);
+          continue;
+        }
+        const Model = await modelClass(obj.apiVersion, obj.kind);
+        if (!Model) {
+          problems.push(`${id}: no schema for ${obj.apiVersion} ${obj.kind}`);
+          continue;
+        }
+        for (const p of validateModel(Model, obj)) problems.push(`${id}: ${p}`);
+        const skip = (parts) => obj.kind === "CustomResourceDefinition" && parts.includes("openAPIV3Schema");
+        for (const f of unknownFields(Model, structuredClone(obj), skip)) problems.push(`${id}: unknown field ${f}`);
+      }
+      assert.deepEqual(problems, []);
+    });
+
+    test("objects are unique, namespaced in the release namespace, and labelled app.kubernetes.io/*", () => {
+      const seen = new Set();
+      const clusterScoped = new Set(["CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration",
+                                     "SecurityPolicy", "Namespace"]);
+      for (const obj of rendered(name)) {
+        const key = `${obj.apiVersion}/${obj.kind}/${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
+        assert.ok(!seen.has(key), `${key} rendered twice`);
+        seen.add(key);
+        if (clusterScoped.has(obj.kind)) {
+          assert.equal(obj.metadata.namespace, undefined, `${key} is cluster-scoped`);
+        } else if (obj.kind === "ConfigMap" && values.grafanaDashboard.namespace) {
+          assert.equal(obj.metadata.namespace, values.grafanaDashboard.namespace);
+        } else {
+          assert.equal(obj.metadata.namespace, s.namespace, `${key} is not in the release namespace`);
+        }
+        if (obj.kind === "CustomResourceDefinition") continue;
+        const l = obj.metadata.labels ?? {};
+        for (const k of ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+                         "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of", "app.kubernetes.io/component"])
+          assert.ok(l[k], `${key} has no label ${k}`);
+        for (const [k, val] of Object.entries(values.commonLabels)) assert.equal(l[k], val, `${key}: commonLabels`);
+      }
+    });
+
+    test("the Deployment is hardened and highly available", () => {
+      const objs = rendered(name);
+      const d = deployment(objs);
+      const pod = d.spec.template.spec;
+      assert.equal(d.spec.replicas, values.replicaCount);
+      assert.ok(d.spec.replicas >= 2);
+      assert.equal(d.spec.strategy.rollingUpdate.maxUnavailable, 0);
+      assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001,
+                                              seccompProfile: { type: "RuntimeDefault" } });
+      for (const k of ["hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace"]) assert.ok(!pod[k], k);
+      assert.equal(pod.automountServiceAccountToken, true);
+      assert.equal(pod.enableServiceLinks, false);
+      assert.equal(pod.priorityClassName, values.priorityClassName || undefined);
+      for (const v of pod.volumes) assert.ok(!v.hostPath, `volume ${v.name} is a hostPath`);
+      assert.equal(pod.containers.length, 1);
+      assert.equal(pod.initContainers, undefined);
+      const c = container(objs);
+      assert.deepEqual(c.securityContext, {
+        runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+        privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
+      });
+      for (const p of c.ports) assert.equal(p.hostPort, undefined);
+      assert.deepEqual(c.resources, values.resources);
+      if (name === "defaults")
+        assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+      assert.ok(!/:latest$/.test(c.image) && /[:@]/.test(c.image), `image ${c.image} is not pinned`);
+      if (values.image.digest) assert.ok(c.image.endsWith("@" + values.image.digest));
+      else assert.ok(c.image.endsWith(":" + projectVersion()));
+      // Probes on the webhook port: HTTPS /healthz and /readyz (or the port alone with mTLS).
+      const https = c.ports.find((p) => p.name === "https");
+      assert.equal(https.containerPort, values.webhook.containerPort);
+      assert.equal(flags(objs).listen, `0.0.0.0:${values.webhook.containerPort}`);
+      for (const [probe, p] of [["livenessProbe", "/healthz"], ["readinessProbe", "/readyz"], ["startupProbe", "/healthz"]]) {
+        if (values.webhook.clientCA.secretName) assert.deepEqual(c[probe].tcpSocket, { port: "https" });
+        else assert.deepEqual(c[probe].httpGet, { path: p, port: "https", scheme: "HTTPS" }, probe);
+      }
+      // The downward API tells the binary who and where it is.
+      const env = Object.fromEntries(c.env.map((e) => [e.name, e]));
+      assert.deepEqual(env.POD_NAME.valueFrom, { fieldRef: { fieldPath: "metadata.name" } });
+      assert.deepEqual(env.POD_NAMESPACE.valueFrom, { fieldRef: { fieldPath: "metadata.namespace" } });
+      // Spread over nodes and zones; a PodDisruptionBudget that selects these pods.
+      assert.ok(pod.topologySpreadConstraints.length >= 1);
+      const keys = pod.topologySpreadConstraints.map((t) => t.topologyKey);
+      assert.ok(keys.includes("kubernetes.io/hostname"));
+      const pdb = one(objs, "PodDisruptionBudget");
+      for (const [k, val] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(d.spec.template.metadata.labels[k], val);
+      if (values.podDisruptionBudget.maxUnavailable) assert.equal(pdb.spec.maxUnavailable, values.podDisruptionBudget.maxUnavailable);
+      else assert.equal(pdb.spec.minAvailable, 1);
+      // The service account has no token by default; the Deployment mounts one.
+      const sa = one(objs, "ServiceAccount");
+      assert.equal(sa.automountServiceAccountToken, false);
+      assert.equal(pod.serviceAccountName, sa.metadata.name);
+      // /tmp is the only writable place.
+      const mounts = Object.fromEntries(c.volumeMounts.map((m) => [m.mountPath, m]));
+      assert.equal(mounts["/tls"].readOnly, true);
+      assert.ok(pod.volumes.find((vol) => vol.name === mounts["/tmp"].name).emptyDir);
+    });
+
+    test("the binary gets exactly the documented flags", () => {
+      const allowed = new Set(["listen", "tls-cert-file", "tls-key-file", "client-ca-file", "metrics-listen", "log-level", "log-format",
+                               "audit-log", "shutdown-grace", "leader-elect", "leader-election-namespace", "leader-election-id",
+                               "quarantine-label", "quarantine-release-groups", "quarantine-release-users",
+                               "quarantine-forensics-namespace", "quarantine-allow-dns", "audit-interval", "certs-mode", "certs-secret",
+                               "webhook-config-name", "service-name"]);
+      const objs = rendered(name);
+      const c = container(objs);
+      assert.equal(c.args[0], "serve");
+      const extra = values.extraArgs.length;
+      const own = c.args.slice(1, c.args.length - extra);
+      assert.deepEqual(c.args.slice(c.args.length - extra), values.extraArgs);
+      for (const a of own) assert.ok(allowed.has(a.replace(/^--/, "").split("=")[0]), `unknown flag ${a}`);
+      const f = flags(objs);
+      assert.equal(f["certs-mode"], values.certs.mode);
+      assert.equal(f["log-level"], values.logging.level);
+      assert.equal(f["leader-elect"], String(values.leaderElection.enabled));
+      assert.equal(f["leader-election-namespace"], s.namespace);
+      assert.equal(f["quarantine-label"], values.quarantine.label);
+      assert.equal(f["audit-interval"], values.audit.interval);
+      assert.equal(f["metrics-listen"], values.metrics.enabled ? `0.0.0.0:${values.metrics.port}` : "");
+      assert.equal(f["tls-cert-file"], "/tls/tls.crt");
+      assert.equal(f["tls-key-file"], "/tls/tls.key");
+      assert.equal(f["kubeconfig"], undefined, "in cluster: no --kubeconfig");
+    });
+
+    test("webhook Service, configuration, flags and certificate names agree", () => {
+      const objs = rendered(name);
+      const f = flags(objs);
+      const vwc = one(objs, "ValidatingWebhookConfiguration");
+      assert.equal(f["webhook-config-name"], vwc.metadata.name);
+      const c = container(objs);
+      const tlsVolume = deployment(objs).spec.template.spec.volumes.find((vol) => vol.name === "tls");
+      assert.equal(f["certs-secret"], tlsVolume.secret.secretName);
+      assert.equal(tlsVolume.secret.optional, values.certs.mode === "self-managed" ? true : undefined);
+      for (const wh of vwc.webhooks) {
+        const ref = wh.clientConfig.service;
+        assert.equal(ref.namespace, s.namespace);
+        assert.equal(ref.path, "/validate");
+        assert.equal(f["service-name"], ref.name);
+        const svc = one(objs, "Service", (o) => o.metadata.name === ref.name);
+        assert.equal(svc.metadata.namespace, ref.namespace);
+        const port = svc.spec.ports.find((p) => p.port === ref.port);
+        assert.ok(port, `Service ${ref.name} has no port ${ref.port}`);
+        assert.equal(port.targetPort, "https");
+        assert.ok(c.ports.find((p) => p.name === "https"));
+        for (const [k, val] of Object.entries(svc.spec.selector)) assert.equal(deployment(objs).spec.template.metadata.labels[k], val);
+        if (values.certs.mode === "provided") assert.equal(wh.clientConfig.caBundle, values.certs.caBundle);
+        else assert.equal(wh.clientConfig.caBundle, undefined, "the CA bundle is patched in or injected, not rendered");
+      }
+      if (name === "defaults") assert.equal(one(objs, "Service", (o) => o.metadata.name === f["service-name"]).spec.ports[0].port, 443);
+      const dns = `${f["service-name"]}.${s.namespace}.svc`;
+      const certs = find(objs, "Certificate");
+      if (values.certs.mode === "cert-manager") {
+        const serving = certs.find((x) => x.spec.secretName === f["certs-secret"]);
+        assert.ok(serving, "no Certificate writes the mounted Secret");
+        assert.ok(serving.spec.dnsNames.includes(dns), `${dns} is not a SAN`);
+        assert.ok(serving.spec.dnsNames.includes(`${dns}.${values.clusterDomain}`));
+        assert.deepEqual(serving.spec.privateKey, { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" });
+        assert.equal(vwc.metadata.annotations["cert-manager.io/inject-ca-from"], `${s.namespace}/${serving.metadata.name}`);
+        if (Object.keys(values.certs.certManager.issuerRef).length) {
+          assert.deepEqual(serving.spec.issuerRef, values.certs.certManager.issuerRef);
+          assert.equal(find(objs, "Issuer").length, 0);
+        } else {
+          const issuer = one(objs, "Issuer", (o) => o.metadata.name === serving.spec.issuerRef.name);
+          const ca = one(objs, "Certificate", (o) => o.spec.secretName === issuer.spec.ca.secretName);
+          assert.equal(ca.spec.isCA, true);
+          assert.ok(one(objs, "Issuer", (o) => o.metadata.name === ca.spec.issuerRef.name).spec.selfSigned);
+        }
+      } else {
+        assert.equal(certs.length, 0);
+        assert.equal(vwc.metadata.annotations?.["cert-manager.io/inject-ca-from"], undefined);
+      }
+    });
+
+    test("webhook entries: failure policies, rules, and namespace selectors that never overlap", () => {
+      const objs = rendered(name);
+      const vwc = one(objs, "ValidatingWebhookConfiguration");
+      const byName = Object.fromEntries(vwc.webhooks.map((w) => [w.name, w]));
+      const workloads = byName["workloads.kindlyguard.io"];
+      assert.ok(workloads);
+      assert.equal(workloads.failurePolicy, values.webhook.failurePolicy);
+      if (name === "defaults") {
+        assert.equal(workloads.failurePolicy, "Fail");
+        assert.equal(byName["system-namespaces.kindlyguard.io"].failurePolicy, "Ignore");
+      }
+      for (const wh of vwc.webhooks) {
+        assert.equal(wh.timeoutSeconds, values.webhook.timeoutSeconds);
+        assert.equal(wh.sideEffects, "NoneOnDryRun");
+        assert.deepEqual(wh.admissionReviewVersions, ["v1"]);
+        assert.equal(wh.matchPolicy, "Equivalent");
+        const covered = new Set();
+        for (const r of wh.rules) {
+          assert.ok(r.operations.includes("CREATE") && r.operations.includes("UPDATE"));
+          assert.ok(!r.operations.includes("DELETE") && !r.operations.includes("CONNECT") && !r.operations.includes("*"));
+          for (const g of r.apiGroups) for (const res of r.resources) covered.add(`${g}/${res}`);
+        }
+        for (const want of ["/pods", "/pods/ephemeralcontainers", "/replicationcontrollers", "apps/deployments", "apps/statefulsets",
+                            "apps/daemonsets", "apps/replicasets", "batch/jobs", "batch/cronjobs"])
+          assert.ok(covered.has(want), `${wh.name} does not judge ${want}`);
+        assert.deepEqual(wh.objectSelector, Object.keys(values.webhook.objectSelector).length ? values.webhook.objectSelector : undefined);
+      }
+      const system = byName["system-namespaces.kindlyguard.io"];
+      if (system) assert.equal(system.failurePolicy, values.webhook.systemNamespaces.failurePolicy);
+      // Evaluate the selectors on namespaces as Kubernetes labels them (kubernetes.io/metadata.name),
+      // with and without the extra labels the selectors may ask for.
+      const matches = (sel, labels) => {
+        for (const [k, val] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== val) return false;
+        for (const e of sel.matchExpressions ?? []) {
+          const has = Object.hasOwn(labels, e.key);
+          if (e.operator === "In" && !(has && e.values.includes(labels[e.key]))) return false;
+          if (e.operator === "NotIn" && has && e.values.includes(labels[e.key])) return false;
+          if (e.operator === "Exists" && !has) return false;
+          if (e.operator === "DoesNotExist" && has) return false;
+        }
+        return true;
+      };
+      const extraLabels = { ...values.webhook.namespaceSelector.matchLabels };
+      const names = [s.namespace, "default", "team-a", ...values.webhook.systemNamespaces.names, ...values.webhook.excludedNamespaces];
+      for (const ns of names) {
+        for (const extra of [{}, extraLabels]) {
+          const labels = { "kubernetes.io/metadata.name": ns, ...extra };
+          const hits = vwc.webhooks.filter((w) => matches(w.namespaceSelector, labels)).map((w) => w.name);
+          assert.ok(hits.length <= 1, `namespace ${ns} is matched by ${hits.join(" and ")}`);
+          if (ns === s.namespace || values.webhook.excludedNamespaces.includes(ns)) assert.deepEqual(hits, [], `${ns} must not be judged`);
+          else if (values.webhook.systemNamespaces.names.includes(ns))
+            assert.deepEqual(hits, values.webhook.systemNamespaces.enabled ? ["system-namespaces.kindlyguard.io"] : []);
+        }
+        if (!values.webhook.systemNamespaces.names.includes(ns) && ns !== s.namespace && !values.webhook.excludedNamespaces.includes(ns))
+          assert.ok(matches(workloads.namespaceSelector, { "kubernetes.io/metadata.name": ns, ...extraLabels }), `${ns} is not judged`);
+      }
+    });
+
+    test("RBAC grants exactly what the binary calls", () => {
+      const objs = rendered(name);
+      const selfManaged = values.certs.mode === "self-managed";
+      const f = flags(objs);
+      const norm = (rules) => rules.map((r) => JSON.stringify({
+        apiGroups: [...r.apiGroups].sort(), resources: [...r.resources].sort(), resourceNames: r.resourceNames ? [...r.resourceNames].sort() : [],
+        verbs: [...r.verbs].sort(),
+      })).sort();
+      const expectCluster = [
+        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies/status"], verbs: ["get", "update", "patch"] },
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
+        { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+      ];
+      if (values.policyReports.enabled)
+        expectCluster.push({ apiGroups: ["wgpolicyk8s.io"], resources: ["policyreports"], verbs: ["get", "list", "watch", "create", "update", "delete"] });
+      if (selfManaged) {
+        expectCluster.push({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"],
+                             resourceNames: [f["webhook-config-name"]], verbs: ["get", "update", "patch"] });
+        expectCluster.push({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], verbs: ["list", "watch"] });
+      }
+      assert.deepEqual(norm(one(objs, "ClusterRole").rules), norm(expectCluster));
+      const expectRole = [];
+      if (values.leaderElection.enabled) {
+        expectRole.push({ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] });
+        expectRole.push({ apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [f["leader-election-id"]], verbs: ["get", "update"] });
+      }
+      if (selfManaged) {
+        expectRole.push({ apiGroups: [""], resources: ["secrets"], verbs: ["create"] });
+        expectRole.push({ apiGroups: [""], resources: ["secrets"], resourceNames: [f["certs-secret"]], verbs: ["get", "update", "patch"] });
+      }
+      const roles = find(objs, "Role");
+      if (expectRole.length) assert.deepEqual(norm(roles[0].rules), norm(expectRole));
+      else assert.equal(roles.length, 0);
+      // Bindings name our account, in our namespace.
+      const sa = one(objs, "ServiceAccount").metadata.name;
+      for (const b of [...find(objs, "ClusterRoleBinding"), ...find(objs, "RoleBinding")]) {
+        assert.deepEqual(b.subjects, [{ kind: "ServiceAccount", name: sa, namespace: s.namespace }]);
+        const role = one(objs, b.roleRef.kind, (o) => o.metadata.name === b.roleRef.name);
+        if (b.kind === "RoleBinding") assert.equal(role.metadata.namespace, b.metadata.namespace);
+      }
+    });
+
+    test("optional objects follow their values", () => {
+      const objs = rendered(name);
+      const crds = find(objs, "CustomResourceDefinition").map((c) => c.metadata.name).sort();
+      assert.deepEqual(crds, values.policyReports.installCRD ? ["policyreports.wgpolicyk8s.io", "securitypolicies.kindlyguard.io"]
+                                                               : ["securitypolicies.kindlyguard.io"]);
+      if (values.policyReports.installCRD)
+        assert.deepEqual(one(objs, "CustomResourceDefinition", (c) => c.metadata.name === "policyreports.wgpolicyk8s.io"), prCrd);
+      assert.deepEqual(one(objs, "CustomResourceDefinition", (c) => c.metadata.name === "securitypolicies.kindlyguard.io"), spCrd);
+      assert.equal(find(objs, "ServiceMonitor").length, values.serviceMonitor.enabled ? 1 : 0);
+      assert.equal(find(objs, "PrometheusRule").length, values.prometheusRule.enabled ? 1 : 0);
+      assert.equal(find(objs, "ConfigMap").length, values.grafanaDashboard.enabled ? 1 : 0);
+      assert.equal(find(objs, "NetworkPolicy").length, values.networkPolicy.enabled ? 1 : 0);
+      assert.equal(find(objs, "Service", (o) => o.spec.ports.some((p) => p.name === "metrics")).length, values.metrics.enabled ? 1 : 0);
+      const policies = find(objs, "SecurityPolicy");
+      assert.equal(policies.length, values.defaultPolicies.enabled ? 2 : 0);
+      for (const p of policies) {
+        assert.ok(p.spec.match.excludedNamespaces.includes(s.namespace));
+        assert.ok(["baseline", "restricted"].includes(p.spec.podSecurityStandard.level));
+      }
+      if (values.prometheusRule.enabled) {
+        const alerts = one(objs, "PrometheusRule").spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
+        for (const a of ["KindlyguardHighDenialRate", "KindlyguardWebhookCallErrors", "KindlyguardCertificateExpiresSoon", "KindlyguardLeakyQuarantine"])
+          assert.ok(alerts.includes(a), `no alert ${a}`);
+        for (const r of one(objs, "PrometheusRule").spec.groups.flatMap((g) => g.rules))
+          assert.ok(!/<no value>|\{\{/.test(r.expr), `${r.alert}: unrendered template in ${r.expr}`);
+      }
+      if (values.grafanaDashboard.enabled) {
+        const dash = JSON.parse(one(objs, "ConfigMap").data["kindlyguard.json"]);
+        assert.equal(dash.uid, "kindlyguard");
+        assert.ok(dash.panels.length >= 6);
+      }
+      if (values.networkPolicy.enabled) {
+        const np = one(objs, "NetworkPolicy");
+        const ingressPorts = np.spec.ingress.flatMap((r) => r.ports.map((p) => p.port)).sort();
+        assert.deepEqual(ingressPorts, [values.webhook.containerPort, ...(values.metrics.enabled ? [values.metrics.port] : [])].sort());
+        assert.deepEqual(np.spec.policyTypes, ["Ingress", "Egress"]);
+        const egressPorts = new Set(np.spec.egress.flatMap((r) => r.ports.map((p) => p.port)));
+        for (const p of [...values.networkPolicy.apiServer.ports, 53]) assert.ok(egressPorts.has(p));
+        assert.equal(egressPorts.size, values.networkPolicy.apiServer.ports.length + 1, "egress beyond the API server and DNS");
+      }
+    });
+
+    test("NOTES.txt renders", () => {
+      const out = renderText({ ...scenarios[name], notes: true, program: standin() });
+      const notes = out.slice(out.indexOf("# NOTES:"));
+      assert.match(notes, /rollout status deployment\//);
+      assert.doesNotMatch(notes, /<no value>/);
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+describe("values", () => {
+  test("every values.yaml option changes the render", () => {
+    // Leaves: scalars, and empty or non-empty lists and empty maps (which take content).
+    const leaves = [];
+    const walk = (node, p) => {
+      if (isMap(node) && Object.keys(node).length) for (const [k, val] of Object.entries(node)) walk(val, [...p, k]);
+      else leaves.push(p);
+    };
+    walk(defaults, []);
+    const get = (obj, p) => p.reduce((o, k) => (o == null ? undefined : o[k]), obj);
+    const changed = (val) => {
+      if (typeof val === "boolean") return !val;
+      if (typeof val === "number") return val + 1;
+      if (typeof val === "string") return val === "" ? "changed" : val + "x";
+      if (Array.isArray(val)) return [...val, val.length && typeof val[0] === "number" ? 1234 : "changed"];
+      if (isMap(val)) return { ...val, changed: "x" };
+      return "changed";
+    };
+    const nest = (p, val) => p.reduceRight((acc, k) => ({ [k]: acc }), val);
+    const baseText = {};
+    const unreferenced = [];
+    for (const leaf of leaves) {
+      let referenced = false;
+      for (const [name, s] of Object.entries(scenarios)) {
+        baseText[name] ??= renderText(s);
+        const override = tmpFile("override.yaml", JSON.stringify(nest(leaf, changed(get(effectiveValues(s), leaf)))));
+        let text;
+        try {
+          text = renderText({ ...s, values: [...s.values, override] });
+        } catch (e) {
+          if (!(e instanceof RenderError)) throw e;
+          referenced = true; // the value is read (and checked)
+          break;
+        }
+        if (text !== baseText[name]) {
+          referenced = true;
+          break;
+        }
+      }
+      if (!referenced) unreferenced.push(leaf.join("."));
+    }
+    assert.deepEqual(unreferenced, [], "options no template reads");
+  });
+
+  test("bad values fail with a message that names the option", () => {
+    const fails = (values, pattern) => {
+      const f = tmpFile("bad.yaml", JSON.stringify(values));
+      assert.throws(() => renderText({ values: [f] }), pattern);
+    };
+    fails({ certs: { mode: "vault" } }, /certs\.mode/);
+    fails({ certs: { mode: "provided", caBundle: "Zm9v" } }, /certs\.secretName/);
+    fails({ certs: { mode: "provided", secretName: "x" } }, /certs\.caBundle/);
+    fails({ webhook: { failurePolicy: "Open" } }, /Fail or Ignore/);
+    fails({ webhook: { systemNamespaces: { failurePolicy: "fail" } } }, /Fail or Ignore/);
+  });
+
+  test("policyReports.enabled false drops the PolicyReport RBAC", () => {
+    const objs = render({ set: ["policyReports.enabled=false"] });
+    assert.ok(!one(objs, "ClusterRole").rules.some((r) => r.apiGroups.includes("wgpolicyk8s.io")));
+  });
+
+  test("systemNamespaces.enabled false leaves one webhook that still skips the system namespaces", () => {
+    const vwc = one(render({ set: ["webhook.systemNamespaces.enabled=false"] }), "ValidatingWebhookConfiguration");
+    assert.deepEqual(vwc.webhooks.map((w) => w.name), ["workloads.kindlyguard.io"]);
+    assert.ok(vwc.webhooks[0].namespaceSelector.matchExpressions[0].values.includes("kube-system"));
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe("manifests/install.yaml", () => {
+  test("is the chart rendered with defaults (release kindlyguard, namespace kindlyguard), after its Namespace", () => {
+    const file = path.join(sourceDir, "manifests", "install.yaml");
+    const committed = loadYamlAll(file);
+    assert.equal(committed[0].kind, "Namespace", "the Namespace comes first");
+    assert.equal(committed[0].metadata.name, RELEASE_NS);
+    const fresh = rendered("defaults");
+    const key = (o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    const byKey = (objs) => Object.fromEntries(objs.map((o) => [key(o), o]));
+    const hint = "manifests/install.yaml is stale: run tests/chart/render-manifests.sh";
+    assert.deepEqual(Object.keys(byKey(committed.slice(1))).sort(), Object.keys(byKey(fresh)).sort(), hint);
+    assert.deepEqual(byKey(committed.slice(1)), byKey(fresh), hint);
+    // Applied in file order, CRDs come before anything else of ours.
+    assert.equal(committed[1].kind, "CustomResourceDefinition");
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe("the rendered Deployment under kindlyguard's own restricted policy", () => {
+  const binary = process.env.KINDLY_BINARY;
+  test("passes the restricted Pod Security Standard (kindlyguard check)", (t) => {
+    if (!binary || !fs.existsSync(binary)) {
+      t.skip(`SKIPPED: the kindlyguard binary (${binary ?? "KINDLY_BINARY unset"}) is not built; build the kindlyguard target to run this`);
+      return;
+    }
+    const policy = tmpFile("restricted.yaml", [
+      "apiVersion: kindlyguard.io/v1alpha1", "kind: SecurityPolicy", "metadata: {name: restricted}",
+      "spec: {enforcement: Deny, podSecurityStandard: {level: restricted, version: latest}}", ""].join("\n"));
+    for (const name of Object.keys(scenarios)) {
+      const manifest = tmpFile("deployment.yaml", JSON.stringify(deployment(rendered(name))));
+      const r = spawnSync(binary, ["check", "--policy", policy, "-f", manifest], { encoding: "utf8" });
+      assert.equal(r.status, 0, `${name}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
+  test("the binary accepts every flag the chart passes (serve ... --help)", (t) => {
+    if (!binary || !fs.existsSync(binary)) {
+      t.skip(`SKIPPED: the kindlyguard binary (${binary ?? "KINDLY_BINARY unset"}) is not built; build the kindlyguard target to run this`);
+      return;
+    }
+    for (const name of Object.keys(scenarios)) {
+      const args = container(rendered(name)).args;
+      // Flags are parsed before --help is honoured: an unknown flag or a bad value fails here.
+      const r = spawnSync(binary, [...args, "--help"], { encoding: "utf8" });
+      assert.equal(r.status, 0, `${name}: ${args.join(" ")}\n${r.stdout}${r.stderr}`);
+    }
+  });
+});
