@@ -77,14 +77,15 @@ bool set_random_serial(X509* x) {
   return BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x)) != nullptr;
 }
 
-bool set_validity(X509* x, std::chrono::seconds validity) {
+bool set_validity(X509* x, std::chrono::seconds validity, std::time_t issued_at) {
   constexpr long kBackdate = 300;
   long long total = validity.count();
   if (total <= 0) return false;
-  if (!X509_time_adj_ex(X509_getm_notBefore(x), 0, -kBackdate, nullptr)) return false;
+  std::time_t base = issued_at ? issued_at : std::time(nullptr);
+  if (!X509_time_adj_ex(X509_getm_notBefore(x), 0, -kBackdate, &base)) return false;
   int days = static_cast<int>(total / 86400);
   long secs = static_cast<long>(total % 86400);
-  return X509_time_adj_ex(X509_getm_notAfter(x), days, secs, nullptr) != nullptr;
+  return X509_time_adj_ex(X509_getm_notAfter(x), days, secs, &base) != nullptr;
 }
 
 bool add_ext(X509* subject, X509* issuer, int nid, const char* value) {
@@ -204,7 +205,7 @@ Result<CertAndKey> generate_ca(const CaOptions& options) {
   X509Ptr x(X509_new());
   if (!key || !x) return ssl_error("cannot generate CA key");
   if (X509_set_version(x.get(), X509_VERSION_3) != 1 || !set_random_serial(x.get()) ||
-      !set_validity(x.get(), options.validity) || X509_set_pubkey(x.get(), key.get()) != 1)
+      !set_validity(x.get(), options.validity, options.issued_at) || X509_set_pubkey(x.get(), key.get()) != 1)
     return ssl_error("cannot fill CA certificate (validity must be positive)");
   std::string cn = options.common_name.empty() ? "kindlyguard-ca" : options.common_name;
   if (!set_name(X509_get_subject_name(x.get()), cn) || X509_set_issuer_name(x.get(), X509_get_subject_name(x.get())) != 1)
@@ -236,7 +237,7 @@ Result<CertAndKey> issue(const CertAndKey& ca, const LeafOptions& options) {
   X509Ptr x(X509_new());
   if (!key || !x) return ssl_error("cannot generate key");
   if (X509_set_version(x.get(), X509_VERSION_3) != 1 || !set_random_serial(x.get()) ||
-      !set_validity(x.get(), options.validity) || X509_set_pubkey(x.get(), key.get()) != 1)
+      !set_validity(x.get(), options.validity, options.issued_at) || X509_set_pubkey(x.get(), key.get()) != 1)
     return ssl_error("cannot fill certificate (validity must be positive)");
   std::string cn = options.common_name;
   if (cn.empty()) cn = options.dns_names.empty() ? "kindlyguard" : options.dns_names.front();
@@ -375,6 +376,45 @@ Result<SelfSignedFiles> self_signed(const std::string& out_dir, const std::vecto
   out.ca = std::move(*ca);
   out.serving = std::move(*info);
   return out;
+}
+
+std::vector<std::string> split_certificates(std::string_view bundle_pem) {
+  static constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while ((pos = bundle_pem.find(kBegin, pos)) != std::string_view::npos) {
+    std::size_t end = bundle_pem.find(kEnd, pos);
+    if (end == std::string_view::npos) break;
+    end += kEnd.size();
+    out.emplace_back(bundle_pem.substr(pos, end - pos));
+    out.back() += '\n';
+    pos = end;
+  }
+  return out;
+}
+
+bool key_matches(std::string_view cert_pem, std::string_view key_pem) {
+  ERR_clear_error();
+  BioPtr cb = memory_bio(cert_pem);
+  BioPtr kb = memory_bio(key_pem);
+  X509Ptr cert(cb ? PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr) : nullptr);
+  PkeyPtr key(kb ? PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr) : nullptr);
+  const bool ok = cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+bool signed_by(std::string_view cert_pem, std::string_view issuer_pem) {
+  ERR_clear_error();
+  BioPtr cb = memory_bio(cert_pem);
+  BioPtr ib = memory_bio(issuer_pem);
+  X509Ptr cert(cb ? PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr) : nullptr);
+  X509Ptr issuer(ib ? PEM_read_bio_X509(ib.get(), nullptr, nullptr, nullptr) : nullptr);
+  EVP_PKEY* pub = issuer ? X509_get0_pubkey(issuer.get()) : nullptr;
+  const bool ok = cert && pub && X509_verify(cert.get(), pub) == 1;
+  ERR_clear_error();
+  return ok;
 }
 
 }  // namespace kindlyguard::certs

@@ -2,12 +2,13 @@
 
 #include <cstdlib>
 
+#include "kindlyguard/cli/quarantine_flags.hpp"
 #include "kindlyguard/util/log.hpp"
 
 namespace kindlyguard::cli {
 
 std::vector<FlagSpec> cluster_flags() {
-  return {
+  std::vector<FlagSpec> flags = {
       {"kubeconfig", "kubeconfig file (default: $KUBECONFIG, then in-cluster, then ~/.kube/config)", ""},
       {"kube-context", "kubeconfig context (default: its current-context)", ""},
       {"allow-insecure-kubeconfig", "accept a kubeconfig with insecure-skip-tls-verify (never in production)", "false", true},
@@ -21,11 +22,21 @@ std::vector<FlagSpec> cluster_flags() {
       {"leader-election-retry-period", "how often candidates try to acquire and the leader renews", "2s"},
       {"resync-period", "how often controllers recheck every object even without events (e.g. 10m)", "10m"},
   };
+  for (auto& f : quarantine_flags()) flags.push_back(std::move(f));
+  return flags;
+}
+
+std::string ClusterMode::not_ready_reason() const {
+  if (std::string why = op->not_ready_reason(); !why.empty()) return why;
+  for (const auto& check : readiness_checks)
+    if (std::string why = check(); !why.empty()) return why;
+  return "";
 }
 
 ClusterMode::~ClusterMode() {
   if (op) op->stop();
   op.reset();
+  events.reset();  // after the controllers that record, before the client it writes with
   api.reset();
 }
 
@@ -67,6 +78,7 @@ Result<std::unique_ptr<ClusterMode>> make_cluster_mode(const Flags& flags, polic
     if (const char* pod_ns = std::getenv("POD_NAMESPACE"); pod_ns && *pod_ns) le.ns = pod_ns;
   if (le.ns.empty()) le.ns = config->default_namespace;
   if (le.ns.empty()) le.ns = "default";
+  mode->own_namespace = le.ns;
   le.identity = controller::default_identity();
   for (auto [flag, target] : {std::pair{"leader-election-lease-duration", &le.lease_duration},
                               std::pair{"leader-election-renew-deadline", &le.renew_deadline},
@@ -80,6 +92,10 @@ Result<std::unique_ptr<ClusterMode>> make_cluster_mode(const Flags& flags, polic
                  "--leader-election-lease-duration"};
 
   mode->op = std::make_unique<controller::Operator>(*mode->api, store, oopts);
+  controller::EventRecorderOptions eopts;
+  eopts.reporting_instance = le.identity;
+  mode->events = std::make_unique<controller::EventRecorder>(*mode->api, eopts);
+  if (auto q = add_quarantine_controller(flags, *mode, metrics, *resync); !q.ok()) return q.error();
   log::info("cluster mode", {{"apiServer", config->server},
                              {"config", config->source},
                              {"leaderElection", oopts.leader_elect ? le.ns + "/" + le.name : "off"},

@@ -12,6 +12,7 @@
 #include "kindlyguard/cli/commands.hpp"
 #include "kindlyguard/cli/flags.hpp"
 #include "kindlyguard/cli/policy_dir_watcher.hpp"
+#include "kindlyguard/cli/quarantine_flags.hpp"
 #include "kindlyguard/observe/audit_log.hpp"
 #include "kindlyguard/observe/metrics.hpp"
 #include "kindlyguard/server/https_server.hpp"
@@ -82,6 +83,7 @@ int serve_command(int argc, char** argv) {
                {"shutdown-grace", "on SIGTERM, how long in-flight requests may take (e.g. 1s, 500ms)", "1s"},
                {"threads", "I/O threads (0: one per core)", "0"}};
   for (auto& f : cluster_flags()) specs.push_back(std::move(f));
+  for (auto& f : certs_flags()) specs.push_back(std::move(f));
   Flags flags("serve",
               "Runs the admission webhook over HTTPS, with SecurityPolicies from the cluster (default) or from\n"
               "--policy-dir (standalone).",
@@ -135,6 +137,8 @@ int serve_command(int argc, char** argv) {
   policy::NamespaceLabelsFn namespace_labels = policy::name_only_namespace_labels();
   Readiness readiness;
   if (!policy_dir.empty()) {
+    if (flags.get("certs-mode") == "self-managed")
+      return fail("--certs-mode self-managed keeps the certificate in a Secret: it needs the API server, not --policy-dir");
     watcher = std::make_unique<PolicyDirWatcher>(policy_dir, store, std::chrono::milliseconds(1000));
     watcher->load();  // an invalid set is logged; readiness says so until a valid one loads
     watcher->start();
@@ -145,11 +149,16 @@ int serve_command(int argc, char** argv) {
     auto made = make_cluster_mode(flags, store, metrics);
     if (!made.ok()) return fail(made.error().to_string());
     cluster = std::move(*made);
+    auto certs = setup_webhook_certs(flags, *cluster, flags.get("tls-cert-file"), flags.get("tls-key-file"));
+    if (!certs.ok()) return fail(certs.error().to_string());
     namespace_labels = cluster->op->namespace_labels();
-    readiness.not_ready_reason = [&] { return cluster->op->not_ready_reason(); };
+    readiness.not_ready_reason = [&] { return cluster->not_ready_reason(); };
   }
 
   admission::Handler handler(store, namespace_labels);
+  auto quarantine_guard = quarantine_guard_from_flags(flags);
+  if (!quarantine_guard.ok()) return fail(quarantine_guard.error().to_string());
+  handler.add_guard(std::move(*quarantine_guard));
   observe::AuditLog audit_log;
   if (flags.get_bool("audit-log")) handler.add_observer(&audit_log);
   handler.add_observer(&metrics);

@@ -9,7 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "base64.hpp"
+#include "kindlyguard/util/base64.hpp"
 
 namespace kindlyguard::client {
 namespace {
@@ -55,7 +55,7 @@ Result<std::string> pem_from(const YAML::Node& node, const std::string& field, c
                              const std::string& base_dir) {
   const std::string data = scalar(node, (field + "-data").c_str());
   if (!data.empty()) {
-    auto decoded = detail::base64_decode(data);
+    auto decoded = base64_decode(data);
     if (!decoded) return Error{"is not valid base64; it must hold the base64 of a PEM block.", path + "." + field + "-data"};
     return *decoded;
   }

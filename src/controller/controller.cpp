@@ -61,6 +61,7 @@ void Controller::stop() {
   for (auto& t : workers) t.join();
   if (resyncer.joinable()) resyncer.join();
   running_ = false;
+  if (options_.on_stop) options_.on_stop();
   log::info("controller stopped", {{"controller", options_.name}});
 }
 

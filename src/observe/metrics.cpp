@@ -54,6 +54,16 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Help("notAfter of the serving certificate, as a Unix timestamp")
                       .Register(*registry_)
                       .Add({});
+  quarantined_pods_ = &BuildGauge()
+                           .Name("kindly_security_quarantined_pods")
+                           .Help("Pods carrying the quarantine label and isolated by the quarantine NetworkPolicy")
+                           .Register(*registry_)
+                           .Add({});
+  quarantine_leaks_ = &BuildGauge()
+                           .Name("kindly_security_quarantine_leaks")
+                           .Help("Quarantined pods that another NetworkPolicy still lets traffic reach or leave")
+                           .Register(*registry_)
+                           .Add({});
 }
 
 Metrics::~Metrics() = default;
@@ -115,5 +125,9 @@ void Metrics::count_api_request(const std::string& verb, int code) {
 void Metrics::count_reconcile(const std::string& controller, const char* result) {
   reconciles_->Add({{"controller", controller}, {"result", result}}).Increment();
 }
+
+void Metrics::set_quarantined_pods(std::size_t n) { quarantined_pods_->Set(static_cast<double>(n)); }
+
+void Metrics::set_quarantine_leaks(std::size_t n) { quarantine_leaks_->Set(static_cast<double>(n)); }
 
 }  // namespace kindlyguard::observe

@@ -310,7 +310,8 @@ for (const name of Object.keys(scenarios)) {
       assert.equal(pod.serviceAccountName, sa.metadata.name);
       // /tmp is the only writable place.
       const mounts = Object.fromEntries(c.volumeMounts.map((m) => [m.mountPath, m]));
-      assert.equal(mounts["/tls"].readOnly, true);
+      if (values.certs.mode === "self-managed") assert.equal(mounts["/tls"], undefined, "self-managed: the pair lives in /tmp/tls");
+      else assert.equal(mounts["/tls"].readOnly, true);
       assert.ok(pod.volumes.find((vol) => vol.name === mounts["/tmp"].name).emptyDir);
     });
 
@@ -335,8 +336,9 @@ for (const name of Object.keys(scenarios)) {
       assert.equal(f["quarantine-label"], values.quarantine.label);
       assert.equal(f["audit-interval"], values.audit.interval);
       assert.equal(f["metrics-listen"], values.metrics.enabled ? `0.0.0.0:${values.metrics.port}` : "");
-      assert.equal(f["tls-cert-file"], "/tls/tls.crt");
-      assert.equal(f["tls-key-file"], "/tls/tls.key");
+      const tlsDir = values.certs.mode === "self-managed" ? "/tmp/tls" : "/tls";
+      assert.equal(f["tls-cert-file"], `${tlsDir}/tls.crt`);
+      assert.equal(f["tls-key-file"], `${tlsDir}/tls.key`);
       assert.equal(f["kubeconfig"], undefined, "in cluster: no --kubeconfig");
     });
 
@@ -347,8 +349,8 @@ for (const name of Object.keys(scenarios)) {
       assert.equal(f["webhook-config-name"], vwc.metadata.name);
       const c = container(objs);
       const tlsVolume = deployment(objs).spec.template.spec.volumes.find((vol) => vol.name === "tls");
-      assert.equal(f["certs-secret"], tlsVolume.secret.secretName);
-      assert.equal(tlsVolume.secret.optional, values.certs.mode === "self-managed" ? true : undefined);
+      if (values.certs.mode === "self-managed") assert.equal(tlsVolume, undefined, "self-managed: the Secret is read through the API");
+      else assert.equal(f["certs-secret"], tlsVolume.secret.secretName);
       for (const wh of vwc.webhooks) {
         const ref = wh.clientConfig.service;
         assert.equal(ref.namespace, s.namespace);
@@ -467,8 +469,7 @@ for (const name of Object.keys(scenarios)) {
         expectCluster.push({ apiGroups: ["wgpolicyk8s.io"], resources: ["policyreports"], verbs: ["get", "list", "watch", "create", "update", "delete"] });
       if (selfManaged) {
         expectCluster.push({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"],
-                             resourceNames: [f["webhook-config-name"]], verbs: ["get", "update", "patch"] });
-        expectCluster.push({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], verbs: ["list", "watch"] });
+                             resourceNames: [f["webhook-config-name"]], verbs: ["get", "update"] });
       }
       assert.deepEqual(norm(one(objs, "ClusterRole").rules), norm(expectCluster));
       const expectRole = [];
@@ -478,7 +479,7 @@ for (const name of Object.keys(scenarios)) {
       }
       if (selfManaged) {
         expectRole.push({ apiGroups: [""], resources: ["secrets"], verbs: ["create"] });
-        expectRole.push({ apiGroups: [""], resources: ["secrets"], resourceNames: [f["certs-secret"]], verbs: ["get", "update", "patch"] });
+        expectRole.push({ apiGroups: [""], resources: ["secrets"], resourceNames: [f["certs-secret"]], verbs: ["get", "list", "watch", "update"] });
       }
       const roles = find(objs, "Role");
       if (expectRole.length) assert.deepEqual(norm(roles[0].rules), norm(expectRole));

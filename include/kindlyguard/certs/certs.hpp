@@ -27,6 +27,7 @@ struct CertAndKey {
 struct CaOptions {
   std::string common_name = "kindlyguard-ca";
   std::chrono::seconds validity = std::chrono::hours(24 * 365 * 10);
+  std::time_t issued_at = 0;  // 0: now (tests and planners that reason about time set it)
 };
 
 // A self-signed CA: basicConstraints critical CA:TRUE (pathlen 0), keyUsage critical
@@ -40,6 +41,7 @@ struct LeafOptions {
   std::chrono::seconds validity = std::chrono::hours(24 * 365);
   bool server_auth = true;               // extendedKeyUsage serverAuth
   bool client_auth = false;              // extendedKeyUsage clientAuth (mTLS client certificates)
+  std::time_t issued_at = 0;             // 0: now
 };
 
 // A leaf certificate signed by `ca`: CA:FALSE, keyUsage digitalSignature, the requested
@@ -64,6 +66,13 @@ struct CertInfo {
 // The first certificate in a PEM text (a chain file starts with the leaf).
 Result<CertInfo> parse_certificate(std::string_view pem);
 Result<CertInfo> read_certificate_file(const std::string& path);
+
+// Every certificate of a PEM bundle, each as its own PEM block, in order; other blocks are skipped.
+std::vector<std::string> split_certificates(std::string_view bundle_pem);
+// Does the private key belong to the certificate?
+bool key_matches(std::string_view cert_pem, std::string_view key_pem);
+// Was `cert_pem` signed by the key of `issuer_pem` (signature check only, no time or chain policy)?
+bool signed_by(std::string_view cert_pem, std::string_view issuer_pem);
 
 // Replaces `path` with `content` atomically: a temporary file in the same directory, chmod to
 // `mode`, fsync, rename over the target, fsync the directory. A reader sees the old file or the

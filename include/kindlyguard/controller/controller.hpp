@@ -42,6 +42,8 @@ struct ControllerOptions {
   std::function<std::vector<std::string>()> list_keys;
   // Told of each reconcile's outcome ("success", "requeue", "error"), for metrics.
   std::function<void(const std::string& controller, const char* result)> on_result;
+  // Called at the end of stop() (leadership lost), e.g. to zero gauges only the leader keeps.
+  std::function<void()> on_stop;
 };
 
 class Controller {

@@ -38,6 +38,10 @@ class Metrics : public admission::DecisionObserver {
   // reconcile outcome (success, requeue, error) per controller.
   void count_api_request(const std::string& verb, int code);
   void count_reconcile(const std::string& controller, const char* result);
+  // The quarantine controller (leader only; zero elsewhere): pods labeled and isolated, and those
+  // another NetworkPolicy still lets traffic reach or leave.
+  void set_quarantined_pods(std::size_t n);
+  void set_quarantine_leaks(std::size_t n);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -52,6 +56,8 @@ class Metrics : public admission::DecisionObserver {
   prometheus::Family<prometheus::Counter>* reconciles_;
   prometheus::Histogram* latency_;
   prometheus::Gauge* cert_expiry_;
+  prometheus::Gauge* quarantined_pods_;
+  prometheus::Gauge* quarantine_leaks_;
 };
 
 }  // namespace kindlyguard::observe

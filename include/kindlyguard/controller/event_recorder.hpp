@@ -1,0 +1,163 @@
+#pragma once
+// Kubernetes Events (events.k8s.io/v1) about the objects kindlyguard acts on, written the way
+// client-go's recorders write them:
+//
+// - One Event object per (regarding object, reason, type, series key) and window: an identical
+//   record within `series_window` of the last one does not create a new Event; it PATCHes the
+//   existing one's series.count and series.lastObservedTime (kubectl describe then shows
+//   "(x5 over 3m)"). The series key is the note unless the caller gives one.
+// - A token bucket per regarding object: `burst` Events at once, then one per `refill_every`
+//   (client-go's EventCorrelator spam filter: burst 25, one per 5 minutes). kindlyguard records
+//   a handful of Events per pod over its life (Quarantined, Released, QuarantineIncomplete when
+//   the leaks change), so the bucket only bites when something flaps, e.g. a label added and
+//   removed in a loop, and then it keeps the Event stream (and etcd) from flooding.
+// - record() never blocks and never fails the caller: it queues (bounded) and returns; a
+//   background worker writes. A full queue, the rate limit or an API server that keeps refusing
+//   drop the Event; stats() counts every drop.
+// - Events of cluster-scoped objects go to the "default" namespace, as Kubernetes puts them.
+//
+// The caller's duty: never record for a dryRun admission request (a dry run must leave no side
+// effects), and only record from the replica that acts (the leader) for controller Events.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "kindlyguard/client/api_client.hpp"
+
+namespace kindlyguard::controller {
+
+// The object an Event is about (Event.regarding).
+struct ObjectReference {
+  std::string api_version;  // "v1"
+  std::string kind;         // "Pod"
+  std::string namespace_;   // "" for cluster-scoped objects
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+
+  // From an object's apiVersion, kind and metadata.
+  static ObjectReference of(const nlohmann::json& object);
+  nlohmann::json to_json() const;
+  // What the rate limiter and the aggregation key on: the uid when known, else kind/ns/name.
+  std::string identity() const;
+};
+
+enum class EventType { Normal, Warning };
+const char* to_string(EventType t);
+
+struct EventRecord {
+  ObjectReference regarding;
+  EventType type = EventType::Normal;
+  std::string reason;      // UpperCamelCase, machine-readable: "Quarantined"
+  std::string action;      // what was done: "Isolate"
+  std::string note;        // for people; cut to 1 kB (the API's limit)
+  std::string series_key;  // records with equal (regarding, reason, type, series_key) aggregate; "" = note
+};
+
+// Where Events are written: the API server in production, a fake in unit tests.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual client::ApiResult<nlohmann::json> create(const nlohmann::json& event) = 0;
+  virtual client::ApiResult<nlohmann::json> patch(const std::string& ns, const std::string& name,
+                                                  const nlohmann::json& merge_patch) = 0;
+};
+
+// Writes events.k8s.io/v1 Events through `api` (create, and merge patches for series).
+std::unique_ptr<EventSink> api_event_sink(client::ApiClient& api);
+
+struct EventRecorderOptions {
+  std::string reporting_controller = "kindlyguard.io/kindlyguard";
+  std::string reporting_instance;  // this replica: the leader election identity
+  std::size_t queue_capacity = 1024;
+  int burst = 25;
+  std::chrono::milliseconds refill_every{std::chrono::minutes(5)};
+  std::chrono::milliseconds series_window{std::chrono::minutes(10)};
+  std::size_t max_tracked = 4096;  // series and rate buckets remembered (oldest forgotten first)
+  int max_attempts = 3;            // per write, on errors worth retrying (5xx, 429, no answer)
+  std::chrono::milliseconds retry_delay{500};
+  // The wall clock, for eventTime and the windows; tests substitute their own.
+  std::function<std::chrono::system_clock::time_point()> now;
+};
+
+struct EventRecorderStats {
+  std::uint64_t recorded = 0;              // accepted by record()
+  std::uint64_t created = 0;               // new Event objects
+  std::uint64_t patched = 0;               // series updates of an existing Event
+  std::uint64_t dropped_queue_full = 0;
+  std::uint64_t dropped_rate_limited = 0;
+  std::uint64_t failed = 0;                // the API refused or never answered, after retries
+  std::uint64_t abandoned = 0;             // still queued when the recorder stopped
+};
+
+class EventRecorder {
+ public:
+  EventRecorder(std::unique_ptr<EventSink> sink, EventRecorderOptions options);
+  EventRecorder(client::ApiClient& api, EventRecorderOptions options);
+  ~EventRecorder();  // stop()
+  EventRecorder(const EventRecorder&) = delete;
+  EventRecorder& operator=(const EventRecorder&) = delete;
+
+  // Queues the Event and returns at once: false when it was dropped (queue full, rate limit,
+  // stopped). Thread-safe.
+  bool record(EventRecord event);
+  // Waits until every Event recorded so far has been written or given up (tests, shutdown).
+  bool flush(std::chrono::milliseconds timeout);
+  // Ends the worker after the write in progress; what is still queued is abandoned.
+  void stop();
+  EventRecorderStats stats() const;
+
+ private:
+  struct Pending {
+    EventRecord record;
+    std::chrono::system_clock::time_point observed;
+  };
+  struct Series {
+    std::string ns, name;
+    std::int64_t count = 1;
+    std::chrono::system_clock::time_point last;
+  };
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::system_clock::time_point updated;
+  };
+
+  std::chrono::system_clock::time_point now() const;
+  bool take_token(const std::string& object, std::chrono::system_clock::time_point at);  // under mu_
+  void run();
+  void write(const Pending& p);
+  // Retries what is worth retrying; false when stop() interrupts a wait.
+  client::ApiResult<nlohmann::json> attempt(const std::function<client::ApiResult<nlohmann::json>()>& call);
+  nlohmann::json build(const Pending& p, const std::string& name) const;
+  void forget_old(std::chrono::system_clock::time_point at);
+
+  std::unique_ptr<EventSink> sink_;
+  const EventRecorderOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;        // work arrived, or stop
+  std::condition_variable idle_cv_;   // the queue drained
+  std::deque<Pending> queue_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::map<std::string, Bucket> buckets_;  // by regarding identity; guarded by mu_
+  EventRecorderStats stats_;               // guarded by mu_
+
+  std::map<std::string, Series> series_;   // worker thread only
+  std::thread worker_;
+};
+
+// "2026-12-02T09:15:04.123456Z": metav1.MicroTime.
+std::string format_micro_time(std::chrono::system_clock::time_point t);
+
+}  // namespace kindlyguard::controller

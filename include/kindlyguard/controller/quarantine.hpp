@@ -1,0 +1,142 @@
+#pragma once
+// The quarantine controller: a pod labeled kindlyguard.io/quarantine=true (key and value
+// configurable) is cut off from the network, and comes back when the label goes.
+//
+// - Per namespace with at least one labeled pod, a NetworkPolicy `kindlyguard-quarantine`
+//   (labeled app.kubernetes.io/managed-by=kindlyguard) selects the label with policyTypes
+//   [Ingress, Egress] and no allow rules, save the configured allowances (ingress from a
+//   forensics namespace, egress to cluster DNS). Removed when no labeled pod is left; restored
+//   when someone edits or deletes it. A NetworkPolicy without our label is never touched, even
+//   one with our name (that is reported instead).
+// - NetworkPolicies add up: another policy that selects a quarantined pod and allows traffic
+//   lets that traffic through. The leak detector matches every policy's podSelector in the
+//   namespace against the pod's labels and reports the leaky ones (a Warning Event
+//   QuarantineIncomplete on the pod naming them, and the kindly_security_quarantine_leaks gauge).
+// - Optionally (where the AdminNetworkPolicy API, policy.networking.k8s.io/v1alpha1, is served)
+//   a cluster-scoped AdminNetworkPolicy `kindlyguard-quarantine` that Denies all ingress and
+//   egress of labeled pods ahead of every NetworkPolicy, which closes the leaks that come from
+//   other pods. It is kept while the option is on, whether or not a pod is labeled, so a label
+//   takes effect the moment it is set.
+// - Events on the pod: Quarantined (Normal) once isolated, Released (Normal) once the label is
+//   gone; the annotation kindlyguard.io/quarantined-at (RFC 3339) marks an isolated pod and is
+//   how a released pod is found again after a restart.
+//
+// Level-triggered: the reconcile key is a namespace (plus one key for the AdminNetworkPolicy);
+// each reconcile reads the pods and NetworkPolicies from the informer caches, computes the
+// desired state with the pure functions below, and makes the world match. Events only enqueue
+// keys; the periodic resync enqueues every key there is.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kindlyguard/client/api_client.hpp"
+#include "kindlyguard/client/shared_informers.hpp"
+#include "kindlyguard/controller/controller.hpp"
+#include "kindlyguard/controller/event_recorder.hpp"
+#include "kindlyguard/k8s/label_selector.hpp"
+
+namespace kindlyguard::controller {
+
+inline constexpr const char* kQuarantinePolicyName = "kindlyguard-quarantine";
+inline constexpr const char* kManagedByLabel = "app.kubernetes.io/managed-by";
+inline constexpr const char* kManagedByValue = "kindlyguard";
+inline constexpr const char* kQuarantinedAtAnnotation = "kindlyguard.io/quarantined-at";
+// The reconcile key of the AdminNetworkPolicy: no namespace can be called this.
+inline constexpr const char* kAdminNetworkPolicyKey = "*adminnetworkpolicy";
+// AdminNetworkPolicy priorities run 0-1000, lower first: the quarantine goes before all others.
+inline constexpr int kAdminNetworkPolicyPriority = 0;
+
+inline const client::ResourceRef admin_network_policies{"policy.networking.k8s.io", "v1alpha1",
+                                                        "adminnetworkpolicies", false, "AdminNetworkPolicy"};
+
+struct QuarantineConfig {
+  std::string label_key = "kindlyguard.io/quarantine";
+  std::string label_value = "true";
+  std::string forensics_namespace;  // "": no ingress allowed at all
+  bool allow_dns = false;           // egress to kube-system's kube-dns on UDP and TCP 53
+  bool admin_network_policy = false;
+
+  std::string label() const { return label_key + "=" + label_value; }
+};
+
+// ---- desired state (pure) ----
+
+// Does the pod carry the quarantine label?
+bool is_quarantined(const QuarantineConfig& config, const nlohmann::json& pod);
+// Does the object carry app.kubernetes.io/managed-by=kindlyguard?
+bool is_managed(const nlohmann::json& object);
+
+// The NetworkPolicy kindlyguard keeps in `ns`.
+nlohmann::json desired_network_policy(const QuarantineConfig& config, const std::string& ns);
+// The AdminNetworkPolicy kindlyguard keeps when the option is on.
+nlohmann::json desired_admin_network_policy(const QuarantineConfig& config);
+
+// How `actual` departs from `desired`, field by field ("spec.podSelector", "spec.policyTypes",
+// "spec.ingress", "spec.egress", "metadata.labels[app.kubernetes.io/managed-by]"); empty when it
+// does what we want. Selectors compare by meaning (matchLabels {a: b} equals matchExpressions
+// [{key: a, operator: In, values: [b]}]), policyTypes as a set, and an absent rule list equals [].
+std::vector<std::string> network_policy_differences(const nlohmann::json& actual, const nlohmann::json& desired);
+
+// One other NetworkPolicy that selects a quarantined pod and allows traffic.
+struct Leak {
+  std::string policy;
+  bool ingress = false;  // it allows some ingress to the pod
+  bool egress = false;   // it allows some egress from the pod
+  std::string to_string() const;  // "allow-web (ingress)", "open (ingress, egress)"
+};
+
+// What an AdminNetworkPolicy in force covers: it Denies traffic from and to every pod ahead of
+// the NetworkPolicies, and egress to every address when the API kept its `networks` peer.
+struct AdminPolicyCoverage {
+  bool in_force = false;
+  bool egress_to_networks = false;
+};
+
+// The NetworkPolicies in `policies` (other than ours) whose podSelector matches the pod's labels
+// and that allow ingress or egress (a rule of a direction named in policyTypes, whatever its peers
+// and ports: podSelector {} and `- {}` included). With an AdminNetworkPolicy in force, rules
+// whose traffic it already denies are not leaks: only those that can admit traffic from outside
+// the cluster (no `from`, or an ipBlock) and, when it has no networks peer, egress to addresses.
+std::vector<Leak> find_leaks(const nlohmann::json& pod, const std::vector<std::shared_ptr<const nlohmann::json>>& policies,
+                             const AdminPolicyCoverage& admin = {});
+
+// The plan for one namespace, from the cached pods and NetworkPolicies of that namespace.
+struct NamespacePlan {
+  enum class PolicyAction { None, Create, Update, Delete, Blocked };
+  PolicyAction action = PolicyAction::None;
+  std::vector<std::string> differences;  // for Update: what someone changed
+  nlohmann::json desired;                // the NetworkPolicy to have (null when none)
+  std::shared_ptr<const nlohmann::json> actual;  // ours (or the unmanaged one in the way), if any
+  std::vector<std::shared_ptr<const nlohmann::json>> quarantined;  // labeled pods
+  std::vector<std::shared_ptr<const nlohmann::json>> released;     // annotated, no longer labeled
+};
+NamespacePlan plan_namespace(const QuarantineConfig& config, const std::string& ns,
+                             const std::vector<std::shared_ptr<const nlohmann::json>>& pods,
+                             const std::vector<std::shared_ptr<const nlohmann::json>>& policies);
+
+// ---- the controller ----
+
+struct QuarantineOptions {
+  QuarantineConfig config;
+  std::chrono::milliseconds resync{std::chrono::minutes(10)};
+  // Quarantined pods (labeled and isolated) and leaky quarantines (pods another policy still lets
+  // traffic reach or leave), cluster-wide, after every reconcile; zeros when leadership ends.
+  std::function<void(std::size_t quarantined, std::size_t leaks)> on_counts;
+  std::function<void(const std::string& controller, const char* result)> on_result;
+};
+
+// Registers the pod and NetworkPolicy informers (every pod and every NetworkPolicy in the
+// cluster: the leak detector needs them all, and the background audit shares the pod one) and
+// their handlers with `informers`, and returns the controller for Operator::add_controller.
+// `api`, `informers` and `events` must outlive it.
+std::unique_ptr<Controller> make_quarantine_controller(client::ApiClient& api, client::SharedInformers& informers,
+                                                       EventRecorder& events, QuarantineOptions options);
+
+}  // namespace kindlyguard::controller

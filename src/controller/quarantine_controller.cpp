@@ -1,0 +1,185 @@
+// Wiring of the quarantine controller: the informers it reads, the handlers that turn their
+// events into namespace keys, the index of pods that matter, and the gauges.
+#include "kindlyguard/util/log.hpp"
+#include "quarantine_internal.hpp"
+
+namespace kindlyguard::controller {
+
+using nlohmann::json;
+
+namespace quarantine_detail {
+
+namespace {
+
+std::string namespace_of(const json& obj) {
+  auto md = obj.find("metadata");
+  return md != obj.end() && md->is_object() ? md->value("namespace", "") : "";
+}
+
+std::string name_of(const json& obj) {
+  auto md = obj.find("metadata");
+  return md != obj.end() && md->is_object() ? md->value("name", "") : "";
+}
+
+bool annotated(const json& pod) {
+  auto md = pod.find("metadata");
+  if (md == pod.end() || !md->is_object()) return false;
+  auto ann = md->find("annotations");
+  return ann != md->end() && ann->is_object() && ann->contains(kQuarantinedAtAnnotation);
+}
+
+client::InformerOptions everywhere(const client::ResourceRef& r) {
+  client::InformerOptions o;
+  o.resource = r;
+  return o;
+}
+
+}  // namespace
+
+QuarantineState::QuarantineState(client::ApiClient& api, client::SharedInformers& informers, EventRecorder& events,
+                                 QuarantineOptions options)
+    : api_(api), informers_(informers), events_(events), options_(std::move(options)) {
+  pods_ = &informers_.get(everywhere(client::resources::pods));
+  policies_ = &informers_.get(everywhere(client::resources::network_policies));
+}
+
+void QuarantineState::on_pod(const json* old_pod, const json* new_pod) {
+  const json& any = new_pod ? *new_pod : *old_pod;
+  const std::string ns = namespace_of(any);
+  const std::string key = ns + "/" + name_of(any);
+  const auto matters = [this](const json* p) { return p && (is_quarantined(options_.config, *p) || annotated(*p)); };
+  const bool was = matters(old_pod);
+  const bool is = matters(new_pod);
+  if (!was && !is) return;
+  {
+    std::lock_guard lock(mu_);
+    auto& keys = interesting_[ns];
+    if (is) keys.insert(key);
+    else keys.erase(key);
+    if (keys.empty()) interesting_.erase(ns);
+  }
+  enqueue(ns);
+}
+
+void QuarantineState::on_network_policy(const json& np) {
+  const std::string ns = namespace_of(np);
+  bool matters = name_of(np) == kQuarantinePolicyName;
+  if (!matters) {
+    // Another policy changed: it may open (or close) a leak, which matters only where pods are
+    // quarantined.
+    std::lock_guard lock(mu_);
+    matters = interesting_.count(ns) > 0;
+  }
+  if (matters) enqueue(ns);
+}
+
+std::vector<std::string> QuarantineState::keys() const {
+  std::set<std::string> keys;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [ns, pods] : interesting_) keys.insert(ns);
+  }
+  for (const auto& np : policies_->list())
+    if (name_of(*np) == kQuarantinePolicyName && is_managed(*np)) keys.insert(namespace_of(*np));
+  if (options_.config.admin_network_policy) keys.insert(kAdminNetworkPolicyKey);
+  return {keys.begin(), keys.end()};
+}
+
+void QuarantineState::reset() {
+  {
+    std::lock_guard lock(mu_);
+    counts_.clear();
+    reported_.clear();
+    coverage_ = {};
+    admin_served_ = false;
+    admin_warned_ = false;
+    admin_written_ = nullptr;
+    admin_stored_ = nullptr;
+  }
+  if (options_.on_counts) options_.on_counts(0, 0);
+}
+
+void QuarantineState::set_counts(const std::string& ns, std::size_t quarantined, std::size_t leaks) {
+  std::size_t total_quarantined = 0;
+  std::size_t total_leaks = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (quarantined == 0 && leaks == 0) counts_.erase(ns);
+    else counts_[ns] = {quarantined, leaks};
+    for (const auto& [n, c] : counts_) {
+      total_quarantined += c.first;
+      total_leaks += c.second;
+    }
+  }
+  if (options_.on_counts) options_.on_counts(total_quarantined, total_leaks);
+}
+
+void QuarantineState::enqueue(const std::string& key) {
+  if (Controller* c = controller_.load()) c->enqueue(key);
+}
+
+std::vector<ObjectPtr> QuarantineState::pods_in(const std::string& ns) const {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = interesting_.find(ns); it != interesting_.end()) keys.assign(it->second.begin(), it->second.end());
+  }
+  std::vector<ObjectPtr> out;
+  for (const auto& k : keys)
+    if (auto p = pods_->get(k)) out.push_back(std::move(p));
+  return out;
+}
+
+std::vector<ObjectPtr> QuarantineState::policies_in(const std::string& ns) const {
+  std::vector<ObjectPtr> out;
+  for (auto& np : policies_->list())
+    if (namespace_of(*np) == ns) out.push_back(std::move(np));
+  return out;
+}
+
+ReconcileResult QuarantineState::reconcile(const std::string& key) {
+  if (key == kAdminNetworkPolicyKey) return reconcile_admin_policy();
+  // Half a cache would look like "no labeled pods here" and remove a quarantine: wait for both.
+  if (!pods_->has_synced() || !policies_->has_synced()) return ReconcileResult::requeue_after(std::chrono::seconds(1));
+  return reconcile_namespace(key);
+}
+
+}  // namespace quarantine_detail
+
+std::unique_ptr<Controller> make_quarantine_controller(client::ApiClient& api, client::SharedInformers& informers,
+                                                       EventRecorder& events, QuarantineOptions options) {
+  auto state = std::make_shared<quarantine_detail::QuarantineState>(api, informers, events, options);
+
+  ControllerOptions copts;
+  copts.name = "quarantine";
+  copts.resync = options.resync;
+  copts.on_result = options.on_result;
+  copts.list_keys = [state] { return state->keys(); };
+  copts.on_stop = [state] { state->reset(); };
+  auto controller = std::make_unique<Controller>(copts, [state](const std::string& key) { return state->reconcile(key); });
+  state->set_controller(controller.get());
+
+  // Handlers run on every replica (they only keep the index); enqueued keys are dropped while
+  // this replica is not leading. The Operator stops the informers before it destroys the
+  // controllers, so no handler outlives the controller it enqueues into.
+  client::InformerHandlers pods;
+  pods.on_add = [state](const json& p) { state->on_pod(nullptr, &p); };
+  pods.on_update = [state](const json& o, const json& n) { state->on_pod(&o, &n); };
+  pods.on_delete = [state](const json& p) { state->on_pod(&p, nullptr); };
+  state->pods().add_handlers(std::move(pods));
+
+  client::InformerHandlers nps;
+  nps.on_add = [state](const json& np) { state->on_network_policy(np); };
+  nps.on_update = [state](const json&, const json& np) { state->on_network_policy(np); };
+  nps.on_delete = [state](const json& np) { state->on_network_policy(np); };
+  state->policies().add_handlers(std::move(nps));
+
+  log::info("quarantine controller configured",
+            {{"label", options.config.label()},
+             {"forensicsNamespace", options.config.forensics_namespace},
+             {"allowDNS", options.config.allow_dns ? "true" : "false"},
+             {"adminNetworkPolicy", options.config.admin_network_policy ? "true" : "false"}});
+  return controller;
+}
+
+}  // namespace kindlyguard::controller

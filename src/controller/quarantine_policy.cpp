@@ -1,0 +1,130 @@
+// The objects the quarantine keeps: the NetworkPolicy per namespace, the AdminNetworkPolicy, and
+// how to tell that someone changed ours.
+#include <algorithm>
+#include <set>
+
+#include "kindlyguard/controller/quarantine.hpp"
+
+namespace kindlyguard::controller {
+
+using nlohmann::json;
+
+namespace {
+
+const json& metadata_of(const json& obj) {
+  static const json empty = json::object();
+  if (!obj.is_object()) return empty;
+  auto it = obj.find("metadata");
+  return it != obj.end() && it->is_object() ? *it : empty;
+}
+
+json name_selector(const std::string& ns) { return {{"matchLabels", {{"kubernetes.io/metadata.name", ns}}}}; }
+
+// The selector as Kubernetes means it, so equivalent spellings compare equal; an invalid one is
+// kept as its text so that it differs from any valid one.
+std::string selector_meaning(const json& j) {
+  if (!j.is_object()) return "<absent>";
+  auto s = k8s::LabelSelector::from_json(j, "");
+  return s.ok() ? s->to_string() : "<invalid>" + j.dump();
+}
+
+std::set<std::string> string_set(const json& j) {
+  std::set<std::string> out;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_string()) out.insert(v.get<std::string>());
+  return out;
+}
+
+json rules_or_empty(const json& spec, const char* field) {
+  if (!spec.is_object()) return json::array();
+  auto it = spec.find(field);
+  return it != spec.end() && it->is_array() ? *it : json::array();
+}
+
+}  // namespace
+
+bool is_quarantined(const QuarantineConfig& config, const json& pod) {
+  const json& md = metadata_of(pod);
+  auto labels = md.find("labels");
+  if (labels == md.end() || !labels->is_object()) return false;
+  auto v = labels->find(config.label_key);
+  return v != labels->end() && v->is_string() && v->get<std::string>() == config.label_value;
+}
+
+bool is_managed(const json& object) {
+  const json& md = metadata_of(object);
+  auto labels = md.find("labels");
+  if (labels == md.end() || !labels->is_object()) return false;
+  auto v = labels->find(kManagedByLabel);
+  return v != labels->end() && v->is_string() && v->get<std::string>() == kManagedByValue;
+}
+
+json desired_network_policy(const QuarantineConfig& config, const std::string& ns) {
+  json spec = {{"podSelector", {{"matchLabels", {{config.label_key, config.label_value}}}}},
+               {"policyTypes", {"Ingress", "Egress"}}};
+  if (!config.forensics_namespace.empty())
+    spec["ingress"] = json::array({{{"from", json::array({{{"namespaceSelector", name_selector(config.forensics_namespace)}}})}}});
+  if (config.allow_dns)
+    spec["egress"] = json::array({{{"to", json::array({{{"namespaceSelector", name_selector("kube-system")},
+                                                         {"podSelector", {{"matchLabels", {{"k8s-app", "kube-dns"}}}}}}})},
+                                   {"ports", json::array({{{"protocol", "UDP"}, {"port", 53}},
+                                                          {{"protocol", "TCP"}, {"port", 53}}})}}});
+  return {{"apiVersion", "networking.k8s.io/v1"},
+          {"kind", "NetworkPolicy"},
+          {"metadata",
+           {{"name", kQuarantinePolicyName},
+            {"namespace", ns},
+            {"labels", {{kManagedByLabel, kManagedByValue}}},
+            {"annotations",
+             {{"kindlyguard.io/description",
+               "Isolates pods labeled " + config.label() +
+                   " (kindlyguard quarantine). Kept by kindlyguard: edits are reverted; remove the label to release a pod."}}}}},
+          {"spec", std::move(spec)}};
+}
+
+json desired_admin_network_policy(const QuarantineConfig& config) {
+  json ingress = json::array();
+  if (!config.forensics_namespace.empty())
+    ingress.push_back({{"name", "allow-forensics"},
+                       {"action", "Allow"},
+                       {"from", json::array({{{"namespaces", name_selector(config.forensics_namespace)}}})}});
+  ingress.push_back({{"name", "deny-all-ingress"}, {"action", "Deny"}, {"from", json::array({{{"namespaces", json::object()}}})}});
+  json egress = json::array();
+  if (config.allow_dns)
+    egress.push_back({{"name", "allow-dns"},
+                      {"action", "Allow"},
+                      {"to", json::array({{{"pods",
+                                            {{"namespaceSelector", name_selector("kube-system")},
+                                             {"podSelector", {{"matchLabels", {{"k8s-app", "kube-dns"}}}}}}}}})},
+                      {"ports", json::array({{{"portNumber", {{"protocol", "UDP"}, {"port", 53}}}},
+                                             {{"portNumber", {{"protocol", "TCP"}, {"port", 53}}}}})}});
+  egress.push_back({{"name", "deny-all-egress"},
+                    {"action", "Deny"},
+                    {"to", json::array({{{"namespaces", json::object()}}, {{"networks", {"0.0.0.0/0", "::/0"}}}})}});
+  return {{"apiVersion", admin_network_policies.api_version()},
+          {"kind", admin_network_policies.kind},
+          {"metadata", {{"name", kQuarantinePolicyName}, {"labels", {{kManagedByLabel, kManagedByValue}}}}},
+          {"spec",
+           {{"priority", kAdminNetworkPolicyPriority},
+            {"subject",
+             {{"pods", {{"namespaceSelector", json::object()},
+                        {"podSelector", {{"matchLabels", {{config.label_key, config.label_value}}}}}}}}},
+            {"ingress", std::move(ingress)},
+            {"egress", std::move(egress)}}}};
+}
+
+std::vector<std::string> network_policy_differences(const json& actual, const json& desired) {
+  std::vector<std::string> out;
+  if (!is_managed(actual)) out.push_back(std::string("metadata.labels[") + kManagedByLabel + "]");
+  json a = json::object();
+  if (auto it = actual.find("spec"); it != actual.end() && it->is_object()) a = *it;
+  const json& d = desired["spec"];
+  if (selector_meaning(a.value("podSelector", json())) != selector_meaning(d["podSelector"])) out.push_back("spec.podSelector");
+  if (string_set(a.value("policyTypes", json())) != string_set(d["policyTypes"])) out.push_back("spec.policyTypes");
+  for (const char* field : {"ingress", "egress"})
+    if (rules_or_empty(a, field) != rules_or_empty(d, field)) out.push_back(std::string("spec.") + field);
+  return out;
+}
+
+}  // namespace kindlyguard::controller

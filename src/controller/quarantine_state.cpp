@@ -1,0 +1,53 @@
+// The desired state of one namespace, as a pure function of the cached pods and NetworkPolicies.
+#include "kindlyguard/controller/quarantine.hpp"
+
+namespace kindlyguard::controller {
+
+using nlohmann::json;
+using ObjectPtr = std::shared_ptr<const json>;
+
+namespace {
+
+bool has_annotation(const json& obj, const char* key) {
+  auto md = obj.find("metadata");
+  if (md == obj.end() || !md->is_object()) return false;
+  auto ann = md->find("annotations");
+  return ann != md->end() && ann->is_object() && ann->contains(key);
+}
+
+std::string field(const json& obj, const char* f) {
+  auto md = obj.find("metadata");
+  return md != obj.end() && md->is_object() ? md->value(f, "") : "";
+}
+
+}  // namespace
+
+NamespacePlan plan_namespace(const QuarantineConfig& config, const std::string& ns, const std::vector<ObjectPtr>& pods,
+                             const std::vector<ObjectPtr>& policies) {
+  NamespacePlan plan;
+  for (const auto& pod : pods) {
+    if (!pod || !pod->is_object() || field(*pod, "namespace") != ns) continue;
+    if (is_quarantined(config, *pod)) plan.quarantined.push_back(pod);
+    else if (has_annotation(*pod, kQuarantinedAtAnnotation)) plan.released.push_back(pod);
+  }
+  for (const auto& np : policies)
+    if (np && np->is_object() && field(*np, "namespace") == ns && field(*np, "name") == kQuarantinePolicyName) plan.actual = np;
+
+  const bool want = !plan.quarantined.empty();
+  const bool ours = plan.actual && is_managed(*plan.actual);
+  if (want) plan.desired = desired_network_policy(config, ns);
+  if (plan.actual && !ours) {
+    // Someone else's policy under our name: never touched. With pods to isolate, say so.
+    plan.action = want ? NamespacePlan::PolicyAction::Blocked : NamespacePlan::PolicyAction::None;
+  } else if (want && !plan.actual) {
+    plan.action = NamespacePlan::PolicyAction::Create;
+  } else if (want) {
+    plan.differences = network_policy_differences(*plan.actual, plan.desired);
+    plan.action = plan.differences.empty() ? NamespacePlan::PolicyAction::None : NamespacePlan::PolicyAction::Update;
+  } else if (ours) {
+    plan.action = NamespacePlan::PolicyAction::Delete;
+  }
+  return plan;
+}
+
+}  // namespace kindlyguard::controller
