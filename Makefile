@@ -9,8 +9,12 @@ RUN_DIR        := $(BUILD_DIR)/run
 LISTEN         ?= 127.0.0.1:8443
 METRICS_LISTEN ?= 127.0.0.1:9090
 CTEST_FLAGS    ?= --output-on-failure -j $(JOBS)
+FUZZ_DIR       ?= build-fuzz
+FUZZ_SECONDS   ?= 300
+# Per target in `make fuzz-short` (part of `make test`): 7 targets, about 2.5 minutes.
+FUZZ_SHORT_SECONDS ?= 20
 
-.PHONY: all deps build binary test test-sanitize run bench clean
+.PHONY: all deps build binary test test-sanitize fuzz fuzz-short run bench clean
 
 all: build
 
@@ -35,6 +39,14 @@ test-sanitize: deps
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS)
 
+# libFuzzer targets (fuzz/, built with clang, ASan and UBSan in $(FUZZ_DIR)), each run for
+# FUZZ_SECONDS; a crash, hang or leak fails and leaves its input in $(FUZZ_DIR)/artifacts/.
+fuzz: deps
+	FUZZ_JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+fuzz-short: deps
+	FUZZ_JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SHORT_SECONDS)
+
 # Starts the webhook on loopback with a self-signed certificate and the example policies.
 run: binary
 	@scripts/run-local.sh $(BUILD_DIR)/kindlyguard $(RUN_DIR) $(LISTEN) $(METRICS_LISTEN)
@@ -43,4 +55,4 @@ bench: build
 	@scripts/bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

@@ -34,7 +34,7 @@ work=$build/bench-run
 clk_tck=$(getconf CLK_TCK)
 
 echo "== building (in $build)"
-cmake --build "$build" -j "${BENCH_JOBS:-$(nproc)}" --target kindlyguard loadgen echo_server gen_reviews bench_core bench_pss
+cmake --build "$build" -j "${BENCH_JOBS:-$(nproc)}" --target kindlyguard loadgen echo_server gen_reviews bench_core bench_pss bench_hotspots
 rm -rf "$work"
 mkdir -p "$work"
 "$build/bench/gen_reviews" bench/reviews >"$work/reviews.txt"
@@ -53,7 +53,7 @@ status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 threads_of() { awk '$1 == "Threads:" {print $2}' "/proc/$1/status"; }
 fds_of() { ls "/proc/$1/fd" | wc -l; }
 mib() { awk -v kb="$1" 'BEGIN {printf "%.1f", kb / 1024}'; }
-calc() { awk "BEGIN {printf \"$1\", $2}"; }
+calc() { awk "BEGIN {printf \"$1\", ($2)}"; }
 sum_get() { awk -F= -v k="$2" '$1 == k {print $2}' "$1"; }
 
 # start_server NAME LOG_MSG CMD...: runs CMD in the background, waits for the JSON log line with
@@ -203,7 +203,7 @@ pids=()
 # ---- core benchmarks ----------------------------------------------------------------------------
 core_rows=()
 if [ -z "${BENCH_SKIP_CORE:-}" ]; then
-  for b in bench_core bench_pss; do
+  for b in bench_core bench_pss bench_hotspots; do
     echo "== $b"
     "$build/bench/$b" --benchmark_min_time=0.2 --benchmark_format=csv >"$work/$b.csv" 2>"$work/$b.err"
     while IFS= read -r line; do core_rows+=("$line"); done < <(awk -F, '
@@ -270,6 +270,19 @@ mkdir -p "$(dirname "$results")"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
   echo
+  echo "drain_timeout: requests that were due but still queued 10 s after the run ended (the server was"
+  echo "saturated: the rate is above what it can serve on this machine at this load)."
+  echo
+  echo "Latency per review file at 1,000/s with 25 connections, p50 / p99 ms (size dominates: the JSON parse):"
+  echo
+  echo "| review | webhook | echo |"
+  echo "| --- | --- | --- |"
+  for f in bench/reviews/*.json; do
+    stem=$(basename "$f" .json)
+    echo "| $stem | $(sum_get "$work/webhook-1000-25.sum" "p50_ms.$stem") / $(sum_get "$work/webhook-1000-25.sum" "p99_ms.$stem") \
+| $(sum_get "$work/echo-1000-25.sum" "p50_ms.$stem") / $(sum_get "$work/echo-1000-25.sum" "p99_ms.$stem") |"
+  done
+  echo
   echo "## Memory and soak"
   echo
   echo "| | webhook | echo |"
@@ -284,8 +297,11 @@ mkdir -p "$(dirname "$results")"
     echo
     echo "## Policy core (Google Benchmark, CPU time per iteration, one thread)"
     echo
-    echo "BM_Review: decode + judge + encode of a pod with N containers against N policies (bench_core.cpp);"
-    echo "BM_ExampleReview: the load generator's reviews against examples/policies; BM_*_Evaluate: PSS alone."
+    echo "bench_core: BM_Review = decode + judge + encode of a pod with N containers against N rule policies;"
+    echo "BM_Review_PssRestricted = the same against N restricted-PSS policies; BM_ExampleReview = the load"
+    echo "generator's reviews against examples/policies; BM_ParseOnly = nlohmann's parse alone. bench_pss: PSS"
+    echo "evaluation alone. bench_hotspots: the webhook's costs beyond the echo server's, each next to a proposed"
+    echo "cheaper version checked to give the same bytes (see bench/README.md)."
     echo
     echo "| benchmark | µs | note |"
     echo "| --- | --- | --- |"

@@ -7,6 +7,40 @@ namespace {
 
 using nlohmann::json;
 
+// Deeper than any object the API server sends (a CronJob's managedFields stay under 30 levels),
+// far below what would strain a thread's stack in code that walks a document recursively
+// (copies, comparisons, dump).
+constexpr std::size_t kMaxDepth = 256;
+
+// The DOM parser nlohmann::json::parse uses, refusing documents nested deeper than kMaxDepth
+// as soon as it sees the opening bracket too many: the parser itself is iterative, but what is
+// built from it (and every later recursive walk) would not be bounded otherwise.
+class DepthLimitedDomParser : public nlohmann::detail::json_sax_dom_parser<json> {
+ public:
+  explicit DepthLimitedDomParser(json& root) : json_sax_dom_parser(root, false) {}
+
+  bool start_object(std::size_t n) { return enter() && json_sax_dom_parser::start_object(n); }
+  bool end_object() {
+    --depth_;
+    return json_sax_dom_parser::end_object();
+  }
+  bool start_array(std::size_t n) { return enter() && json_sax_dom_parser::start_array(n); }
+  bool end_array() {
+    --depth_;
+    return json_sax_dom_parser::end_array();
+  }
+  bool too_deep() const { return too_deep_; }
+
+ private:
+  bool enter() {
+    if (++depth_ <= kMaxDepth) return true;
+    too_deep_ = true;
+    return false;
+  }
+  std::size_t depth_ = 0;
+  bool too_deep_ = false;
+};
+
 const json* member(const json& j, const char* key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);
@@ -32,8 +66,12 @@ std::string annotation_key(const std::string& key) {
 
 Result<std::unique_ptr<Review>> decode_review(std::string_view body) {
   auto review = std::make_unique<Review>();
-  review->document = json::parse(body, nullptr, false);
-  if (review->document.is_discarded()) return Error{"request body is not valid JSON", ""};
+  DepthLimitedDomParser parser(review->document);
+  if (!json::sax_parse(body, &parser) || parser.is_errored()) {
+    if (parser.too_deep())
+      return Error{"request body nests objects and arrays deeper than " + std::to_string(kMaxDepth) + " levels", ""};
+    return Error{"request body is not valid JSON", ""};
+  }
   const json& doc = review->document;
   if (!doc.is_object()) return Error{"expected an AdmissionReview object", ""};
   std::string api = string_at(doc, "apiVersion");

@@ -84,6 +84,7 @@ int serve_command(int argc, char** argv) {
                {"threads", "I/O threads (0: one per core)", "0"}};
   for (auto& f : cluster_flags()) specs.push_back(std::move(f));
   for (auto& f : certs_flags()) specs.push_back(std::move(f));
+  for (auto& f : audit_flags()) specs.push_back(std::move(f));
   Flags flags("serve",
               "Runs the admission webhook over HTTPS, with SecurityPolicies from the cluster (default) or from\n"
               "--policy-dir (standalone).",
@@ -162,6 +163,10 @@ int serve_command(int argc, char** argv) {
   observe::AuditLog audit_log;
   if (flags.get_bool("audit-log")) handler.add_observer(&audit_log);
   handler.add_observer(&metrics);
+  if (cluster) {
+    auto audit = setup_background_audit(flags, *cluster, store, metrics, handler);
+    if (!audit.ok()) return fail(audit.error().to_string());
+  }
   if (!flags.get("metrics-listen").empty()) {
     auto served = metrics.serve(flags.get("metrics-listen"));
     if (!served.ok()) return fail(served.error().to_string());
@@ -176,6 +181,7 @@ int serve_command(int argc, char** argv) {
   options.client_ca_file = flags.get("client-ca-file");
   options.threads = static_cast<unsigned>(std::stoul(flags.get("threads")));
   options.on_tls_failure = [&metrics](const char* reason) { metrics.count_tls_failure(reason); };
+  options.on_auth_failure = [&metrics](const char* reason) { metrics.count_auth_failure(reason); };
   // Kept current across reloads, so the expiry alert follows the certificate actually served.
   options.on_certificate_loaded = [&metrics](std::time_t not_after) { metrics.set_certificate_expiry(not_after); };
   auto routes = route(handler, readiness);

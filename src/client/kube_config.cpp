@@ -16,13 +16,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// node[key] on a scalar or a sequence throws (YAML::BadSubscript), so every lookup checks that
+// it has a mapping first: "contexts: [main]" or "user: admin" must be errors, not crashes.
 std::string scalar(const YAML::Node& node, const char* key) {
+  if (!node.IsMap()) return "";
   const YAML::Node v = node[key];
   if (!v || !v.IsScalar()) return "";
   return v.as<std::string>();
 }
 
 bool truthy(const YAML::Node& node, const char* key) {
+  if (!node.IsMap()) return false;
   const YAML::Node v = node[key];
   if (!v || !v.IsScalar()) return false;
   const std::string s = v.as<std::string>();

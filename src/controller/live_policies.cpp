@@ -59,7 +59,7 @@ void LivePolicies::upsert(const nlohmann::json& object) {
     // A status-only update (our own write) changes nothing in force: no new set.
     if (!(unchanged_verdict)) publish_locked();
   }
-  if (on_change_) on_change_(name);
+  for (const auto& f : listeners_) f(name);
 }
 
 void LivePolicies::remove(const nlohmann::json& object) {
@@ -71,7 +71,7 @@ void LivePolicies::remove(const nlohmann::json& object) {
     readiness_.erase(name);
     publish_locked();
   }
-  if (on_change_) on_change_(name);
+  for (const auto& f : listeners_) f(name);
 }
 
 void LivePolicies::publish_locked() {
@@ -100,6 +100,17 @@ std::size_t LivePolicies::invalid() const {
   std::size_t n = 0;
   for (const auto& [name, r] : readiness_) n += r.ready ? 0 : 1;
   return n;
+}
+
+std::map<std::pair<std::string, bool>, std::size_t> LivePolicies::counts() const {
+  std::lock_guard lock(mu_);
+  std::map<std::pair<std::string, bool>, std::size_t> out;
+  for (const auto& [name, r] : readiness_) {
+    auto it = valid_.find(name);
+    const std::string enforcement = it != valid_.end() ? policy::to_string(it->second.enforcement) : "Unknown";
+    ++out[{enforcement, r.ready}];
+  }
+  return out;
 }
 
 }  // namespace kindlyguard::controller

@@ -28,11 +28,15 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Register(*registry_);
   tls_failures_ = &BuildCounter()
                        .Name("kindly_security_tls_failures_total")
-                       .Help("Failed TLS handshakes and client authentications, by reason")
+                       .Help("Failed TLS handshakes, by reason (client certificate failures: kindly_security_auth_failures_total)")
                        .Register(*registry_);
+  auth_failures_ = &BuildCounter()
+                        .Name("kindly_security_auth_failures_total")
+                        .Help("Clients refused by mutual TLS (--client-ca-file), by reason: no_client_certificate, bad_client_certificate")
+                        .Register(*registry_);
   policies_ = &BuildGauge()
                    .Name("kindly_security_policies")
-                   .Help("SecurityPolicies in force, by enforcement")
+                   .Help("SecurityPolicies, by enforcement and readiness (ready=false: invalid; the last valid version, if any, stays in force)")
                    .Register(*registry_);
   api_requests_ = &BuildCounter()
                        .Name("kindly_security_api_requests_total")
@@ -42,6 +46,16 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                      .Name("kindly_security_reconcile_total")
                      .Help("Controller reconciles, by controller and result (success, requeue, error)")
                      .Register(*registry_);
+  compliance_ratio_ = &BuildGauge()
+                          .Name("kindly_security_compliance_ratio")
+                          .Help("Running pods that pass every audited policy, over all pods the background audit judged (1 when none)")
+                          .Register(*registry_)
+                          .Add({});
+  pods_judged_ = &BuildGauge()
+                      .Name("kindly_security_audit_pods_judged")
+                      .Help("Running pods the last background audit judged")
+                      .Register(*registry_)
+                      .Add({});
   // 50 µs to 1 s: decisions take microseconds; the upper buckets catch a stalled process.
   latency_ = &BuildHistogram()
                   .Name("kindly_security_decision_duration_seconds")
@@ -111,11 +125,21 @@ void Metrics::on_rejected_review(const std::string&) { bad_reviews_->Add({}).Inc
 void Metrics::set_certificate_expiry(std::time_t not_after) { cert_expiry_->Set(static_cast<double>(not_after)); }
 
 void Metrics::count_tls_failure(const char* reason) { tls_failures_->Add({{"reason", reason}}).Increment(); }
+void Metrics::count_auth_failure(const char* reason) { auth_failures_->Add({{"reason", reason}}).Increment(); }
 
-void Metrics::set_policies(std::size_t deny, std::size_t warn, std::size_t audit) {
-  policies_->Add({{"enforcement", "Deny"}}).Set(static_cast<double>(deny));
-  policies_->Add({{"enforcement", "Warn"}}).Set(static_cast<double>(warn));
-  policies_->Add({{"enforcement", "Audit"}}).Set(static_cast<double>(audit));
+void Metrics::set_policies(const std::map<std::pair<std::string, bool>, std::size_t>& counts) {
+  // Every combination is written, so a count that fell to zero reads 0 rather than its old value.
+  for (const char* e : {"Deny", "Warn", "Audit", "Unknown"})
+    for (bool ready : {true, false}) {
+      auto it = counts.find({e, ready});
+      policies_->Add({{"enforcement", e}, {"ready", ready ? "true" : "false"}})
+          .Set(it == counts.end() ? 0.0 : static_cast<double>(it->second));
+    }
+}
+
+void Metrics::set_compliance(std::size_t judged, std::size_t compliant) {
+  pods_judged_->Set(static_cast<double>(judged));
+  compliance_ratio_->Set(judged == 0 ? 1.0 : static_cast<double>(compliant) / static_cast<double>(judged));
 }
 
 void Metrics::count_api_request(const std::string& verb, int code) {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 
+#include "kindlyguard/k8s/image_ref.hpp"
 #include "kindlyguard/k8s/quantity.hpp"
 #include "parse_fields.hpp"
 
@@ -111,19 +112,25 @@ std::string registry_problem(const std::string& r) {
   const auto slash = r.find('/');
   const auto last_slash = r.rfind('/');
   if (slash == std::string::npos) {
-    // "host:port" is fine; "nginx:1.25" is an image with a tag.
-    if (auto colon = r.find(':'); colon != std::string::npos) {
+    // "host:port" is fine; "nginx:1.25" is an image with a tag. An IPv6 host keeps its colons
+    // inside brackets: "[::1]:5000".
+    const auto host_end = r.front() == '[' ? r.find(']') : std::string::npos;
+    const auto colon = r.find(':', host_end == std::string::npos ? 0 : host_end);
+    if (colon != std::string::npos && (host_end == std::string::npos || colon > host_end)) {
       const std::string port = r.substr(colon + 1);
       if (port.empty() || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return quote(r) + " must not include a tag; write " + quote(r.substr(0, colon));
     }
-    return "";
+  } else {
+    if (auto colon = r.find(':', last_slash); colon != std::string::npos)
+      return quote(r) + " must not include a tag; write " + quote(r.substr(0, colon));
+    const std::string path = r.substr(slash + 1);
+    if (std::any_of(path.begin(), path.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+      return quote(r) + " is not a registry prefix: repository paths are lower-case";
   }
-  if (auto colon = r.find(':', last_slash); colon != std::string::npos)
-    return quote(r) + " must not include a tag; write " + quote(r.substr(0, colon));
-  const std::string path = r.substr(slash + 1);
-  if (std::any_of(path.begin(), path.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
-    return quote(r) + " is not a registry prefix: repository paths are lower-case";
+  // Last, the grammar images are matched with: an entry it refuses would silently allow nothing
+  // (wildcards, invalid host names, empty path segments, ...).
+  if (auto prefix = k8s::ImagePrefix::parse(r); !prefix.ok()) return prefix.error().message;
   return "";
 }
 

@@ -287,12 +287,17 @@ class JsonBuilder : public YAML::EventHandler {
   // After a document: its root, or null for an empty document.
   json take_root() { return std::move(root_); }
   int start_line() const { return start_line_; }
+  // Where the last document started: the byte offset and the mark for messages.
+  std::size_t start_pos() const { return start_pos_; }
+  const YAML::Mark& start_mark() const { return start_mark_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     anchors_.clear();  // anchors do not cross documents
     stack_.clear();
     root_ = nullptr;
     start_line_ = mark.line + 1;
+    start_pos_ = static_cast<std::size_t>(mark.pos);
+    start_mark_ = mark;
   }
   void OnDocumentEnd() override {}
 
@@ -435,6 +440,8 @@ class JsonBuilder : public YAML::EventHandler {
   std::unordered_map<YAML::anchor_t, std::pair<json, std::size_t>> anchors_;
   json root_;
   int start_line_ = 1;
+  std::size_t start_pos_ = 0;
+  YAML::Mark start_mark_ = YAML::Mark::null_mark();
 };
 
 // ---- flow nesting pre-scan -------------------------------------------------------------------
@@ -676,6 +683,14 @@ DecodeOutcome decode_json(std::string_view text, const DecodeLimits& limits) {
     }
     f.message = "invalid JSON: " + what;
     out.failure = std::move(f);
+  } catch (const json::exception& e) {
+    // Not a syntax error but a value JSON text may hold and a double may not: nlohmann throws
+    // out_of_range.406 for 1e400 ("number overflow parsing '1e400'"), without a position.
+    DecodeFailure f;
+    std::string what = e.what();
+    if (auto bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
+    f.message = "invalid JSON: " + what + " (numbers must fit in a 64-bit floating point value)";
+    out.failure = std::move(f);
   }
   return out;
 }
@@ -721,7 +736,20 @@ DecodeOutcome decode_stream(std::string_view text, const DecodeLimits& limits) {
   int index = 0;  // counts non-empty documents, the ones a reader sees
   try {
     YAML::Parser parser(in);
+    // yaml-cpp 0.7 never consumes a token it has no rule for (a ',' outside [ ] or { }, as in
+    // ",\n" or "[a]\n,"): HandleNextDocument then yields the same empty document forever
+    // (jbeder/yaml-cpp#1040, fixed upstream after 0.8). Every real document moves forward, so a
+    // document starting where the previous one did is that loop: stop it with an error.
+    std::optional<std::size_t> previous_start;
     while (parser.HandleNextDocument(builder)) {
+      if (previous_start == builder.start_pos()) {
+        const std::size_t at = builder.start_pos();
+        const bool comma = at < text.size() && text[at] == ',';
+        throw DecodeAbort{builder.start_mark(),
+                          comma ? "invalid YAML: a ',' can only separate items inside [ ] or { }; quote a value that starts with it"
+                                : "invalid YAML: the parser cannot go past this point"};
+      }
+      previous_start = builder.start_pos();
       json root = builder.take_root();
       if (root.is_null()) continue;  // empty, comment-only or `null` documents
       out.documents.push_back(DecodedDocument{std::move(root), index++, builder.start_line()});

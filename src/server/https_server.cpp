@@ -1,9 +1,10 @@
 // The HTTPS server: an acceptor, N I/O threads, one Session per connection running on its own
 // strand, and a timer that polls the certificate files.
 //
-// A connection's life: TLS handshake (read_timeout) -> idle (idle_timeout, waiting for the first
-// byte of a request) -> reading (read_timeout for the whole request) -> handler -> writing
-// (write_timeout) -> idle again, or a lingering close. Timeouts are beast::tcp_stream deadlines:
+// A connection's life: TLS handshake (read_timeout) -> idle (first_request_timeout before the
+// first request, idle_timeout between requests, waiting for the first byte of a request) ->
+// reading (read_timeout for the whole request) -> handler -> writing (write_timeout) -> idle
+// again, or a lingering close. Timeouts are beast::tcp_stream deadlines:
 // when one passes, the socket is closed and the pending operation fails with error::timeout.
 
 #include "kindlyguard/server/https_server.hpp"
@@ -157,8 +158,8 @@ struct HttpsServer::Impl {
   };
   std::optional<PendingFailure> pending;
 
-  std::atomic<uint64_t> accepted{0}, rejected{0}, active{0}, requests{0}, tls_failures{0}, cert_loads{0},
-      reload_failures{0};
+  std::atomic<uint64_t> accepted{0}, rejected{0}, active{0}, requests{0}, tls_failures{0}, auth_failures{0},
+      cert_loads{0}, reload_failures{0};
   std::atomic<bool> stopping{false};
 
   std::mutex sessions_mu;
@@ -210,12 +211,17 @@ struct HttpsServer::Impl {
     return {stat_file(opts.cert_file), stat_file(opts.key_file), stat_file(opts.client_ca_file)};
   }
 
+  // A failed handshake: client authentication failures (mTLS) apart from the others, since they
+  // mean someone without a valid client certificate tried to reach the webhook.
   void tls_failure(const char* reason, const std::string& remote, const boost::system::error_code& ec) {
-    tls_failures++;
-    log::debug("tls handshake failed", {{"remote", remote}, {"reason", reason}, {"error", ec.message()}});
-    if (opts.on_tls_failure) {
+    const bool auth = detail::is_client_auth_failure(reason);
+    (auth ? auth_failures : tls_failures)++;
+    log::debug(auth ? "client authentication failed" : "tls handshake failed",
+               {{"remote", remote}, {"reason", reason}, {"error", ec.message()}});
+    const auto& callback = auth ? opts.on_auth_failure : opts.on_tls_failure;
+    if (callback) {
       try {
-        opts.on_tls_failure(reason);
+        callback(reason);
       } catch (...) {
       }
     }
@@ -303,7 +309,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (buffer_.size() > 0) return start_request();  // pipelined bytes already here
     phase_ = Phase::Idle;
     buffer_.shrink_to_fit();  // an idle connection keeps no request buffer
-    tcp().expires_after(srv_.opts.idle_timeout);
+    tcp().expires_after(served_any_ ? srv_.opts.idle_timeout : srv_.opts.first_request_timeout);
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
                             beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
   }
@@ -382,6 +388,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void handle() {
     phase_ = Phase::Handling;
+    served_any_ = true;
     srv_.requests++;
     http::request<http::string_body> req = parser_->release();
     parser_.reset();
@@ -486,6 +493,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<std::array<char, 16 * 1024>> drain_;
   std::chrono::steady_clock::time_point linger_deadline_{};
   Phase phase_ = Phase::Start;
+  bool served_any_ = false;  // a request has been handled: keep-alive rules from now on
 };
 
 }  // namespace
@@ -698,6 +706,7 @@ ServerStats HttpsServer::stats() const {
   s.active_connections = impl_->active;
   s.requests = impl_->requests;
   s.tls_failures = impl_->tls_failures;
+  s.auth_failures = impl_->auth_failures;
   s.cert_loads = impl_->cert_loads;
   s.cert_reload_failures = impl_->reload_failures;
   std::lock_guard lk(impl_->ctx_mu);

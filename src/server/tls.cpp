@@ -2,6 +2,7 @@
 
 #include "tls.hpp"
 
+#include <cstring>
 #include <memory>
 
 #include <boost/asio/buffer.hpp>
@@ -121,6 +122,10 @@ const char* classify_tls_error(const boost::system::error_code& ec) {
     default:
       return "other";
   }
+}
+
+bool is_client_auth_failure(const char* reason) {
+  return std::strcmp(reason, "no_client_certificate") == 0 || std::strcmp(reason, "bad_client_certificate") == 0;
 }
 
 }  // namespace kindlyguard::server::detail

@@ -31,6 +31,10 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const Tls
 // A stable, low-cardinality reason for a failed TLS handshake (see ServerOptions::on_tls_failure).
 const char* classify_tls_error(const boost::system::error_code& ec);
 
+// True for the reasons classify_tls_error gives a failed client authentication:
+// "no_client_certificate" and "bad_client_certificate".
+bool is_client_auth_failure(const char* reason);
+
 // The OpenSSL error queue as text ("" when empty), and cleared.
 std::string openssl_errors();
 

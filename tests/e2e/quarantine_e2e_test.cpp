@@ -267,7 +267,9 @@ TEST_F(QuarantineE2E, PolicyEditedOrDeletedBySomeoneElseIsRestored) {
   auto restored = wait_policy("team", [](const json& p) { return !p["spec"].contains("ingress"); });
   ASSERT_TRUE(restored) << hook->process().stderr_text();
   expect_quarantine_policy(*restored, "team");
-  EXPECT_THAT(hook->process().stderr_text(), HasSubstr("changed by someone else"));
+  // The log line follows the write the store has just shown.
+  EXPECT_TRUE(eventually([&] { return hook->process().stderr_text().find("changed by someone else") != std::string::npos; },
+                         kWait));
 
   // Someone deletes it.
   const std::string uid = (*restored)["metadata"]["uid"];

@@ -157,6 +157,7 @@ spec: {rules: {hostNamespaces: false}}
 TEST_F(WebhookE2E, CertificateReloadsWithoutRestartOrFailedRequest) {
   auto before = server::ClientConnection::open(hook.url("/"), hook.tls());
   ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(before->request("GET", "/healthz").ok());  // in use, as the API server's connections are
   auto old_serial = certs::parse_certificate(before->peer_certificate_pem());
   ASSERT_TRUE(old_serial.ok());
   hook.rotate_certificates();  // new CA: clients must now trust the new ca.crt

@@ -53,7 +53,8 @@ RunResult run_binary(const std::vector<std::string>& args, const std::string& st
 
 WebhookProcess::WebhookProcess(const std::map<std::string, std::string>& policies,
                                const std::vector<std::string>& extra_args,
-                               const std::map<std::string, std::string>& env) {
+                               const std::map<std::string, std::string>& env, const ClientCertificate& client)
+    : client_(client) {
   std::filesystem::create_directories(policy_dir());
   for (const auto& [name, yaml] : policies) dir_.write("policies/" + name, yaml);
   start({"--policy-dir", policy_dir()}, extra_args, env);
@@ -103,6 +104,8 @@ void WebhookProcess::start(std::vector<std::string> source_args, const std::vect
 server::ClientOptions WebhookProcess::tls() const {
   server::ClientOptions o;
   o.ca_file = ca_file_;
+  o.cert_file = client_.cert_file;
+  o.key_file = client_.key_file;
   o.timeout = std::chrono::seconds(10);
   return o;
 }

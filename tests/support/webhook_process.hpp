@@ -13,17 +13,28 @@
 
 namespace kindlyguard::testing {
 
+// A client certificate and key (PEM files) that the test's own requests present, for a webhook
+// started with --client-ca-file.
+struct ClientCertificate {
+  std::string cert_file;
+  std::string key_file;
+};
+
 class WebhookProcess {
  public:
   // Generates certificates with `kindlyguard certs self-signed`, writes `policies` (file name ->
   // YAML) into a policy dir, starts serve and waits until /healthz answers. When `env` sets
-  // KINDLY_TLS_CERT_FILE, that certificate is served and the ca.crt beside it is trusted.
+  // KINDLY_TLS_CERT_FILE, that certificate is served and the ca.crt beside it is trusted. With
+  // `client`, every request of tls() (the /healthz wait included) presents that certificate.
   explicit WebhookProcess(const std::map<std::string, std::string>& policies,
                           const std::vector<std::string>& extra_args = {},
-                          const std::map<std::string, std::string>& env = {});
+                          const std::map<std::string, std::string>& env = {},
+                          const ClientCertificate& client = {});
 
   // Cluster mode: policies come from the API server that `kubeconfig` points at (no --policy-dir).
   struct Cluster {
+    // explicit: a braced policy map must never convert to a Cluster.
+    explicit Cluster(std::string path) : kubeconfig(std::move(path)) {}
     std::string kubeconfig;
   };
   WebhookProcess(const Cluster& cluster, const std::vector<std::string>& extra_args = {},
@@ -35,7 +46,7 @@ class WebhookProcess {
   std::string url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(port_) + path; }
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }
-  server::ClientOptions tls() const;  // verifies against the generated CA
+  server::ClientOptions tls() const;  // verifies against the generated CA (and presents `client`)
 
   // POSTs a review to /validate and returns the response.
   Result<server::ClientResponse> review(const std::string& body) const;
@@ -52,6 +63,7 @@ class WebhookProcess {
   int port_ = 0;
   int metrics_port_ = 0;
   std::string ca_file_;
+  ClientCertificate client_;
 };
 
 // Runs the binary to completion (for check, certs, health): exit code, stdout and stderr.

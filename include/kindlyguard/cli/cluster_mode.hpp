@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/cli/flags.hpp"
 #include "kindlyguard/client/api_client.hpp"
 #include "kindlyguard/controller/event_recorder.hpp"
@@ -37,6 +38,12 @@ struct ClusterMode {
 std::vector<FlagSpec> certs_flags();
 Result<bool> setup_webhook_certs(const Flags& flags, ClusterMode& cluster, const std::string& cert_file,
                                  const std::string& key_file);
+
+// The background audit (leader), PolicyViolation Events (every replica) and policy metrics.
+// Call before start().
+std::vector<FlagSpec> audit_flags();
+Result<bool> setup_background_audit(const Flags& flags, ClusterMode& cluster, policy::PolicyStore& store,
+                                    observe::Metrics& metrics, admission::Handler& handler);
 
 // Builds the client and the operator (not started). Errors name the flag or file to fix.
 Result<std::unique_ptr<ClusterMode>> make_cluster_mode(const Flags& flags, policy::PolicyStore& store,

@@ -14,6 +14,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,8 +43,12 @@ class LivePolicies {
 
   // The verdict on the object's current generation; nullopt for a policy we have not seen.
   std::optional<PolicyReadiness> readiness(const std::string& name) const;
-  // Called after every change, with the policy's name (to enqueue its status).
-  void on_change(std::function<void(const std::string& name)> f) { on_change_ = std::move(f); }
+  // Called after every change, with the policy's name (to enqueue its status, to audit again).
+  // Add listeners before the informer starts.
+  void on_change(std::function<void(const std::string& name)> f) { listeners_.push_back(std::move(f)); }
+
+  // Policies by (enforcement of the version in force, or "Unknown"; ready), for metrics.
+  std::map<std::pair<std::string, bool>, std::size_t> counts() const;
 
   std::size_t in_force() const;
   std::size_t invalid() const;
@@ -54,7 +60,7 @@ class LivePolicies {
   mutable std::mutex mu_;
   std::map<std::string, policy::SecurityPolicy> valid_;  // the version in force, per name
   std::map<std::string, PolicyReadiness> readiness_;
-  std::function<void(const std::string&)> on_change_;
+  std::vector<std::function<void(const std::string&)>> listeners_;
 };
 
 }  // namespace kindlyguard::controller

@@ -3,6 +3,7 @@
 // exposer on --metrics-listen. Recording happens on request threads, so families are created once
 // and label children are cached by prometheus-cpp.
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -33,7 +34,12 @@ class Metrics : public admission::DecisionObserver {
 
   void set_certificate_expiry(std::time_t not_after);
   void count_tls_failure(const char* reason);
-  void set_policies(std::size_t deny, std::size_t warn, std::size_t audit);
+  // A client refused by mTLS (--client-ca-file): "no_client_certificate", "bad_client_certificate".
+  void count_auth_failure(const char* reason);
+  // SecurityPolicies by enforcement (Deny, Warn, Audit; Unknown for one never valid) and readiness.
+  void set_policies(const std::map<std::pair<std::string, bool>, std::size_t>& counts);
+  // The background audit's last result: running pods that pass every policy / all judged.
+  void set_compliance(std::size_t judged, std::size_t compliant);
   // The operator side: every API request (verb, HTTP code or 0 when no answer came) and every
   // reconcile outcome (success, requeue, error) per controller.
   void count_api_request(const std::string& verb, int code);
@@ -51,9 +57,12 @@ class Metrics : public admission::DecisionObserver {
   prometheus::Family<prometheus::Counter>* violations_;
   prometheus::Family<prometheus::Counter>* bad_reviews_;
   prometheus::Family<prometheus::Counter>* tls_failures_;
+  prometheus::Family<prometheus::Counter>* auth_failures_;
   prometheus::Family<prometheus::Gauge>* policies_;
   prometheus::Family<prometheus::Counter>* api_requests_;
   prometheus::Family<prometheus::Counter>* reconciles_;
+  prometheus::Gauge* compliance_ratio_;
+  prometheus::Gauge* pods_judged_;
   prometheus::Histogram* latency_;
   prometheus::Gauge* cert_expiry_;
   prometheus::Gauge* quarantined_pods_;

@@ -77,6 +77,11 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{120'000};
   // From a request's first byte (or the TLS handshake's) to its last: slow clients are cut.
   std::chrono::milliseconds read_timeout{10'000};
+  // From the end of the TLS handshake to the first byte of a connection's first request. The
+  // API server writes its request as soon as it has connected; a client that connects and then
+  // says nothing is holding a connection slot, and is closed long before idle_timeout, which only
+  // applies between requests once one has been served (as Go's ReadHeaderTimeout does).
+  std::chrono::milliseconds first_request_timeout{10'000};
   // How long writing a response may take before the connection is dropped.
   std::chrono::milliseconds write_timeout{10'000};
 
@@ -88,11 +93,14 @@ struct ServerOptions {
   // a symlink, which inotify watches on the files miss. 0 disables reloading.
   std::chrono::milliseconds cert_reload_interval{1'000};
 
-  // Called (on an I/O thread, keep it cheap) for every failed TLS handshake or client
-  // authentication, with a stable reason for a metric label: "protocol_version", "no_shared_cipher",
-  // "no_client_certificate", "bad_client_certificate", "http_request" (plain HTTP to the TLS port),
-  // "malformed" (not TLS at all), "timeout", "eof" (peer left mid-handshake), "other".
+  // Called (on an I/O thread, keep it cheap) for every failed TLS handshake, with a stable reason
+  // for a metric label: "protocol_version", "no_shared_cipher", "http_request" (plain HTTP to the
+  // TLS port), "malformed" (not TLS at all), "timeout", "eof" (peer left mid-handshake), "other".
   std::function<void(const char* reason)> on_tls_failure;
+  // Called instead of on_tls_failure when the handshake failed on client authentication (only
+  // with client_ca_file): "no_client_certificate" (none sent) or "bad_client_certificate" (not
+  // signed by the client CA, expired, not for client use, ...).
+  std::function<void(const char* reason)> on_auth_failure;
 
   // Called with the certificate's notAfter whenever a certificate is loaded: once in start(),
   // then after every successful reload (on an I/O thread). Keeps an expiry gauge current without
@@ -106,7 +114,8 @@ struct ServerStats {
   uint64_t connections_rejected = 0;  // over max_connections
   uint64_t active_connections = 0;
   uint64_t requests = 0;
-  uint64_t tls_failures = 0;
+  uint64_t tls_failures = 0;        // failed handshakes, client authentication aside
+  uint64_t auth_failures = 0;       // handshakes refused for a missing or bad client certificate
   uint64_t cert_loads = 0;          // successful loads, the first one included
   uint64_t cert_reload_failures = 0; // changed files that could not be loaded (old pair kept)
   std::time_t cert_not_after = 0;   // of the certificate new connections get

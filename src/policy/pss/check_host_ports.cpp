@@ -16,11 +16,19 @@
 namespace kindlyguard::policy::pss::detail {
 namespace {
 
-// A non-zero hostPort, or 0 when absent/zero. Ports are int32 in the API.
+// A non-zero hostPort, or 0 when absent/zero. Ports are int32 in the API, and the API server
+// sends nothing else; a review from elsewhere may hold any JSON number. Those are converted
+// without undefined behaviour (a double beyond int64 cannot be cast) and never to 0 unless they
+// are 0: 0.5 or 1e30 is still a host port.
 int64_t host_port(const json& port) {
   const json* p = get(&port, "hostPort");
   if (!p || !p->is_number()) return 0;
-  return p->is_number_float() ? static_cast<int64_t>(p->get<double>()) : p->get<int64_t>();
+  if (!p->is_number_float()) return p->get<int64_t>();
+  const double d = p->get<double>();
+  if (d == 0) return 0;
+  if (!(d > -2147483648.0 && d < 2147483648.0)) return d > 0 ? INT32_MAX : INT32_MIN;
+  const auto whole = static_cast<int64_t>(d);
+  return whole != 0 ? whole : (d > 0 ? 1 : -1);
 }
 
 }  // namespace

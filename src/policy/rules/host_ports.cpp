@@ -14,9 +14,11 @@ void check_host_ports(const RuleInput& in, std::vector<Finding>& out) {
     for (std::size_t i = 0; i < ports->size(); ++i) {
       const auto& p = (*ports)[i];
       auto hp = p.is_object() ? p.find("hostPort") : p.end();
-      if (hp == p.end() || !hp->is_number_integer() || hp->get<int64_t>() == 0) continue;
+      // Any non-zero number, not only integers: the API server sends int32s, but a review from
+      // elsewhere must not slip a host port through as 8080.0.
+      if (hp == p.end() || !hp->is_number() || *hp == 0) continue;
       out.push_back({c->name(), c->field("ports[" + std::to_string(i) + "].hostPort"),
-                     describe(*c) + " binds hostPort " + std::to_string(hp->get<int64_t>()) +
+                     describe(*c) + " binds hostPort " + hp->dump() +
                          " on the node: remove hostPort and expose the port through a Service"});
     }
   }

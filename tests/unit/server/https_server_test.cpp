@@ -47,6 +47,7 @@ class HttpsServerTest : public ::testing::Test {
   std::unique_ptr<HttpsServer> server;
   std::mutex reasons_mu;
   std::map<std::string, int> tls_reasons;
+  std::map<std::string, int> auth_reasons;  // client authentication failures, reported apart
 
   ServerOptions base_options() {
     ServerOptions o;
@@ -60,6 +61,10 @@ class HttpsServerTest : public ::testing::Test {
       std::lock_guard lk(reasons_mu);
       tls_reasons[reason]++;
     };
+    o.on_auth_failure = [this](const char* reason) {
+      std::lock_guard lk(reasons_mu);
+      auth_reasons[reason]++;
+    };
     return o;
   }
 
@@ -72,6 +77,11 @@ class HttpsServerTest : public ::testing::Test {
   int reason_count(const std::string& reason) {
     std::lock_guard lk(reasons_mu);
     return tls_reasons[reason];
+  }
+
+  int auth_reason_count(const std::string& reason) {
+    std::lock_guard lk(reasons_mu);
+    return auth_reasons[reason];
   }
 
   std::string url(const std::string& path = "/") { return "https://127.0.0.1:" + std::to_string(server->port()) + path; }
@@ -325,6 +335,34 @@ TEST_F(HttpsServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   EXPECT_FALSE(conn->request("GET", "/").ok());
 }
 
+TEST_F(HttpsServerTest, ConnectionsThatNeverSendARequestAreClosedBeforeTheIdleTimeout) {
+  auto o = base_options();
+  o.first_request_timeout = 300ms;
+  o.idle_timeout = 60s;
+  start(o);
+  auto silent = ClientConnection::open(url(), client());
+  ASSERT_TRUE(silent.ok());
+  auto used = ClientConnection::open(url(), client());
+  ASSERT_TRUE(used.ok());
+  ASSERT_TRUE(used->request("GET", "/").ok());
+  // The silent one goes after first_request_timeout; the used one is kept for idle_timeout.
+  EXPECT_TRUE(wait_until([&] { return server->stats().active_connections == 1; }));
+  EXPECT_FALSE(silent->request("GET", "/").ok());
+  std::this_thread::sleep_for(600ms);  // twice the first-request timeout: the used one stays
+  auto r = used->request("GET", "/again");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->status, 200);
+  // A request's first byte within the timeout is enough: the rest has read_timeout.
+  auto slow_start = ClientConnection::open(url(), client());
+  ASSERT_TRUE(slow_start.ok());
+  ASSERT_TRUE(slow_start->send_raw("GET /").ok());
+  std::this_thread::sleep_for(600ms);
+  ASSERT_TRUE(slow_start->send_raw("late HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+  auto late = slow_start->read_response();
+  ASSERT_TRUE(late.ok()) << late.error().to_string();
+  EXPECT_EQ(late->status, 200);
+}
+
 TEST_F(HttpsServerTest, ConnectionsOverTheLimitAreClosed) {
   auto o = base_options();
   o.max_connections = 2;
@@ -440,6 +478,7 @@ TEST_F(HttpsServerTest, ReloadedCertificateServesNewConnectionsWhileOldOnesKeepW
   EXPECT_EQ(last_not_after.load(), server->certificate_not_after());
   auto old_conn = ClientConnection::open(url(), client());
   ASSERT_TRUE(old_conn.ok());
+  ASSERT_TRUE(old_conn->request("GET", "/").ok());  // in use: keep-alive, not a silent client
   const std::string old_serial = serial_of(old_conn->peer_certificate_pem());
   ASSERT_EQ(old_serial, serial_of(pki.serving.cert_pem));
 
@@ -557,7 +596,7 @@ TEST_F(HttpsServerTest, MutualTlsRequiresAClientCertificateFromTheCa) {
   // No client certificate: refused (with TLS 1.3 the client learns it on its first read).
   auto none = request("GET", url("/whoami"), "", {}, client());
   EXPECT_FALSE(none.ok());
-  EXPECT_TRUE(wait_until([&] { return reason_count("no_client_certificate") == 1; }));
+  EXPECT_TRUE(wait_until([&] { return auth_reason_count("no_client_certificate") == 1; }));
 
   // A certificate from the right CA: accepted, and the handler sees who it is.
   auto good = pki.issue_client("api-server");
@@ -586,8 +625,12 @@ TEST_F(HttpsServerTest, MutualTlsRequiresAClientCertificateFromTheCa) {
   bad.cert_file = pki.dir.file("intruder.crt");
   bad.key_file = pki.dir.file("intruder.key");
   EXPECT_FALSE(request("GET", url("/whoami"), "", {}, bad).ok());
-  EXPECT_TRUE(wait_until([&] { return reason_count("bad_client_certificate") == 1; }));
+  EXPECT_TRUE(wait_until([&] { return auth_reason_count("bad_client_certificate") == 1; }));
   EXPECT_TRUE(request("GET", url("/whoami"), "", {}, with).ok());
+  // Counted as authentication failures only, not as TLS handshake failures.
+  EXPECT_EQ(server->stats().auth_failures, 2u);
+  EXPECT_EQ(server->stats().tls_failures, 0u);
+  EXPECT_EQ(reason_count("no_client_certificate") + reason_count("bad_client_certificate"), 0);
 }
 
 // ---- many idle connections ----
@@ -598,6 +641,7 @@ TEST_F(HttpsServerTest, HundredsOfIdleKeepAliveConnectionsStayServed) {
   for (int i = 0; i < 300; ++i) {
     auto c = ClientConnection::open(url(), client());
     ASSERT_TRUE(c.ok()) << i << ": " << c.error().to_string();
+    ASSERT_TRUE(c->request("GET", "/first").ok());  // kept alive after a request, as the API server's are
     conns.push_back(std::move(*c));
   }
   EXPECT_EQ(server->stats().active_connections, 300u);

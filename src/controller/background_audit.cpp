@@ -1,0 +1,179 @@
+#include "kindlyguard/controller/background_audit.hpp"
+
+#include <atomic>
+#include <map>
+
+#include "kindlyguard/util/log.hpp"
+#include "kindlyguard/util/time.hpp"
+
+namespace kindlyguard::controller {
+
+using nlohmann::json;
+
+namespace {
+
+const char* severity(policy::Enforcement e) {
+  switch (e) {
+    case policy::Enforcement::Deny: return "high";
+    case policy::Enforcement::Warn: return "medium";
+    case policy::Enforcement::Audit: return "low";
+  }
+  return "medium";
+}
+
+std::string result_key(const json& r) {
+  std::string pod = r.contains("resources") && r["resources"].is_array() && !r["resources"].empty()
+                        ? r["resources"][0].value("name", "")
+                        : "";
+  return r.value("policy", "") + "|" + r.value("rule", "") + "|" + pod + "|" + r.value("result", "") + "|" +
+         r.value("message", "");
+}
+
+json strip_timestamps(const json& report) {
+  json out = {{"summary", report.value("summary", json::object())}, {"results", json::array()}};
+  for (auto r : report.value("results", json::array())) {
+    r.erase("timestamp");
+    out["results"].push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, const json& previous,
+                   std::int64_t now_seconds) {
+  std::map<std::string, json> kept;  // result key -> timestamp
+  if (previous.is_object())
+    for (const auto& r : previous.value("results", json::array()))
+      if (r.contains("timestamp")) kept.emplace(result_key(r), r["timestamp"]);
+
+  json results = json::array();
+  for (const auto& a : audit.results) {
+    json r = {{"source", "kindlyguard"},
+              {"policy", a.policy},
+              {"rule", a.rule},
+              {"result", policy::to_string(a.outcome)},
+              {"severity", severity(a.enforcement)},
+              {"category", "Pod Security"},
+              {"scored", true},
+              {"resources", json::array({{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns}, {"name", a.pod}, {"uid", a.pod_uid}}})}};
+    r["message"] = a.outcome == policy::AuditResult::Outcome::Pass ? "the pod passes this rule" : a.message;
+    auto it = kept.find(result_key(r));
+    r["timestamp"] = it != kept.end() ? it->second : json{{"seconds", now_seconds}, {"nanos", 0}};
+    results.push_back(std::move(r));
+  }
+  return {{"apiVersion", "wgpolicyk8s.io/v1alpha2"},
+          {"kind", "PolicyReport"},
+          {"metadata",
+           {{"name", kPolicyReportName},
+            {"namespace", ns},
+            {"labels", {{"app.kubernetes.io/managed-by", "kindlyguard"}}}}},
+          {"summary", {{"pass", audit.pass}, {"fail", audit.fail}, {"warn", audit.warn}, {"error", 0}, {"skip", 0}}},
+          {"results", std::move(results)}};
+}
+
+bool same_report_content(const json& a, const json& b) { return strip_timestamps(a) == strip_timestamps(b); }
+
+Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const client::Informer& pods,
+                                                  const policy::PolicyStore& store,
+                                                  policy::NamespaceLabelsFn namespace_labels,
+                                                  BackgroundAuditOptions options) {
+  auto reports_off = std::make_shared<std::atomic<bool>>(!options.reports);
+  return [&api, &pods, &store, namespace_labels, options, reports_off](const std::string&) -> ReconcileResult {
+    if (!pods.has_synced() || (options.caches_synced && !options.caches_synced()))
+      return ReconcileResult::requeue_after(std::chrono::seconds(1));
+    const auto started = std::chrono::steady_clock::now();
+    const auto set = store.get();
+    const auto all = pods.list();
+    policy::AuditOptions ao;
+    ao.max_results = options.max_results;
+    const auto outcome = policy::audit_pods(*set, all, namespace_labels, ao);
+    const std::string now_text = k8s_time_now();
+    const std::int64_t now_seconds = std::time(nullptr);
+    std::string errors;
+    auto note = [&errors](const std::string& e) { errors += (errors.empty() ? "" : "; ") + e; };
+
+    // SecurityPolicy status.
+    for (const auto& [policy, violating] : outcome.violating_pods) {
+      json patch = {{"status", {{"violations", violating}, {"lastAuditTime", now_text}}}};
+      auto r = api.patch(client::resources::security_policies, "", policy, client::PatchType::Merge, patch, {}, "status");
+      if (!r.ok() && !r.error().is_not_found()) note("status of SecurityPolicy " + policy + ": " + r.error().to_string());
+    }
+
+    // PolicyReports.
+    if (!reports_off->load()) {
+      client::ListOptions lo;
+      lo.label_selector = "app.kubernetes.io/managed-by=kindlyguard";
+      auto existing = api.list_all(client::resources::policy_reports, "", lo);
+      if (!existing.ok() && (existing.error().is_not_found() || existing.error().is_forbidden())) {
+        reports_off->store(true);
+        log::warn("PolicyReports are off: the PolicyReport CRD is not installed or we may not write it",
+                  {{"error", existing.error().to_string()}});
+      } else if (!existing.ok()) {
+        note("PolicyReports: " + existing.error().to_string());
+      } else {
+        std::map<std::string, json> current;
+        for (const auto& item : existing->value("items", json::array()))
+          if (item["metadata"].value("name", "") == kPolicyReportName)
+            current[item["metadata"].value("namespace", "")] = item;
+        for (const auto& [ns, audit] : outcome.namespaces) {
+          auto it = current.find(ns);
+          const json prev = it != current.end() ? it->second : json();
+          json want = policy_report(ns, audit, prev, now_seconds);
+          if (it != current.end()) {
+            if (same_report_content(want, prev)) continue;  // no churn
+            want["metadata"]["resourceVersion"] = prev["metadata"].value("resourceVersion", "");
+            auto r = api.update(client::resources::policy_reports, want);
+            if (!r.ok()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
+          } else {
+            auto r = api.create(client::resources::policy_reports, want);
+            if (!r.ok()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
+          }
+        }
+        for (const auto& [ns, report] : current) {
+          if (outcome.namespaces.count(ns)) continue;
+          auto r = api.remove(client::resources::policy_reports, ns, kPolicyReportName);
+          if (!r.ok() && !r.error().is_not_found()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
+        }
+      }
+    }
+
+    // onViolation.quarantine.
+    for (const auto& [key, policy] : outcome.to_quarantine) {
+      auto cached = pods.get(key);
+      if (!cached) continue;
+      const auto& labels = (*cached)["metadata"].value("labels", json::object());
+      if (labels.value(options.quarantine_label_key, "") == options.quarantine_label_value) continue;
+      const auto slash = key.find('/');
+      json patch = {{"metadata", {{"labels", {{options.quarantine_label_key, options.quarantine_label_value}}}}}};
+      auto r = api.patch(client::resources::pods, key.substr(0, slash), key.substr(slash + 1), client::PatchType::Merge, patch);
+      if (!r.ok()) {
+        if (!r.error().is_not_found()) note("quarantine label on pod " + key + ": " + r.error().to_string());
+        continue;
+      }
+      log::info("pod quarantined by policy", {{"pod", key}, {"policy", policy}});
+      if (options.events) {
+        EventRecord e;
+        e.regarding = ObjectReference::of(*cached);
+        e.type = EventType::Warning;
+        e.reason = "QuarantinedByPolicy";
+        e.action = "Quarantine";
+        e.note = "SecurityPolicy " + policy + " found violations and has spec.onViolation.quarantine: true; labeled " +
+                 options.quarantine_label_key + "=" + options.quarantine_label_value;
+        options.events->record(std::move(e));
+      }
+    }
+
+    if (options.on_audit) options.on_audit(outcome.pods_judged, outcome.pods_compliant);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log::info("background audit", {{"pods", std::to_string(all.size())},
+                                   {"judged", std::to_string(outcome.pods_judged)},
+                                   {"compliant", std::to_string(outcome.pods_compliant)},
+                                   {"namespaces", std::to_string(outcome.namespaces.size())},
+                                   {"durationMs", std::to_string(took.count())}});
+    if (!errors.empty()) return ReconcileResult::failed(errors);
+    return ReconcileResult::done();
+  };
+}
+
+}  // namespace kindlyguard::controller

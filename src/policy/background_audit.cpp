@@ -1,0 +1,127 @@
+#include "kindlyguard/policy/background_audit.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "kindlyguard/policy/pss.hpp"
+#include "kindlyguard/policy/rules.hpp"
+
+namespace kindlyguard::policy {
+
+const char* to_string(AuditResult::Outcome o) {
+  switch (o) {
+    case AuditResult::Outcome::Pass: return "pass";
+    case AuditResult::Outcome::Fail: return "fail";
+    case AuditResult::Outcome::Warn: return "warn";
+  }
+  return "pass";
+}
+
+std::vector<std::string> rule_ids(const SecurityPolicy& policy) {
+  std::vector<std::string> ids;
+  for (const auto& r : rule_registry())
+    if (r.enabled(policy.rules)) ids.emplace_back(r.id);
+  if (policy.pod_security_standard) {
+    const auto& pss_spec = *policy.pod_security_standard;
+    const int minor = pss::resolve_minor(pss_spec.version);
+    const auto all = pss::checks();
+    std::set<std::string> overridden;
+    if (pss_spec.level == PssLevel::Restricted)
+      for (const auto& c : all)
+        if (c.level == PssLevel::Restricted && !c.since_minors.empty() && c.since_minors.front() <= minor)
+          overridden.insert(c.overrides.begin(), c.overrides.end());
+    for (const auto& c : all) {
+      if (c.level > pss_spec.level || overridden.count(c.id)) continue;
+      if (c.since_minors.empty() || c.since_minors.front() > minor) continue;  // not yet in this version
+      ids.push_back("pss/" + c.id);
+    }
+  }
+  return ids;
+}
+
+namespace {
+
+struct Collector {
+  std::vector<AuditResult> flagged, passed;  // each capped at max
+  NamespaceAudit counts;
+};
+
+std::string meta(const nlohmann::json& o, const char* key) {
+  const auto& md = o.contains("metadata") ? o["metadata"] : nlohmann::json();
+  return md.is_object() && md.contains(key) && md[key].is_string() ? md[key].get<std::string>() : "";
+}
+
+}  // namespace
+
+AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<const nlohmann::json>>& pods,
+                        const NamespaceLabelsFn& namespace_labels, const AuditOptions& options) {
+  AuditOutcome out;
+  std::vector<const SecurityPolicy*> audited;
+  std::map<const SecurityPolicy*, std::vector<std::string>> ids;
+  for (const auto& p : set.policies)
+    if (p.audit_background) {
+      audited.push_back(&p);
+      ids[&p] = rule_ids(p);
+      out.violating_pods[p.name] = 0;
+    }
+  if (audited.empty()) return out;
+
+  std::map<std::string, Collector> by_ns;
+  for (const auto& pod_ptr : pods) {
+    if (!pod_ptr) continue;
+    const auto& pod = *pod_ptr;
+    if (pod.contains("status") && pod["status"].is_object()) {
+      const std::string phase = pod["status"].value("phase", "");
+      if (phase == "Succeeded" || phase == "Failed") continue;
+    }
+    auto view = PodView::from_object(pod);
+    if (!view.ok()) continue;
+    const std::string ns = meta(pod, "namespace");
+    const std::string name = meta(pod, "name");
+    bool judged = false, compliant = true;
+    for (const SecurityPolicy* p : audited) {
+      if (!policy_matches(*p, ns, *view, namespace_labels)) continue;
+      judged = true;
+      auto violations = judge(*p, *view);
+      std::map<std::string, std::string> failed;  // rule -> messages
+      for (const auto& v : violations) {
+        auto& m = failed[v.rule];
+        m += (m.empty() ? "" : "; ") + v.message;
+      }
+      if (!violations.empty()) {
+        compliant = false;
+        ++out.violating_pods[p->name];
+        if (p->quarantine_on_violation) out.to_quarantine.emplace(ns + "/" + name, p->name);
+      }
+      auto& c = by_ns[ns];
+      auto add = [&](std::string rule, AuditResult::Outcome o, std::string message) {
+        auto& bucket = o == AuditResult::Outcome::Pass ? c.passed : c.flagged;
+        (o == AuditResult::Outcome::Pass ? c.counts.pass : o == AuditResult::Outcome::Fail ? c.counts.fail : c.counts.warn)++;
+        if (bucket.size() < options.max_results)
+          bucket.push_back({p->name, std::move(rule), o, p->enforcement, std::move(message), name, meta(pod, "uid")});
+      };
+      const auto flagged = p->enforcement == Enforcement::Deny ? AuditResult::Outcome::Fail : AuditResult::Outcome::Warn;
+      for (const auto& rule : ids[p])
+        if (!failed.count(rule)) add(rule, AuditResult::Outcome::Pass, "");
+      for (auto& [rule, message] : failed) add(rule, flagged, std::move(message));
+    }
+    if (judged) {
+      ++out.pods_judged;
+      ++by_ns[ns].counts.pods;
+      if (compliant) ++out.pods_compliant;
+    }
+  }
+  for (auto& [ns, c] : by_ns) {
+    if (c.counts.pods == 0) continue;
+    NamespaceAudit a = std::move(c.counts);
+    a.results = std::move(c.flagged);
+    for (auto& r : c.passed) {
+      if (a.results.size() >= options.max_results) break;
+      a.results.push_back(std::move(r));
+    }
+    out.namespaces.emplace(ns, std::move(a));
+  }
+  return out;
+}
+
+}  // namespace kindlyguard::policy

@@ -1,0 +1,214 @@
+// What admins read, from the real binary against the test API server: the background audit's
+// PolicyReports and SecurityPolicy status as pods are added, fixed and deleted; no report churn
+// when nothing changed; the compliance ratio on /metrics; PolicyViolation Events aggregated into a
+// series and never for a dry run; and the audit's cost over 10,000 pods.
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "kindly_test_apiserver/server.hpp"
+#include "support/fixtures.hpp"
+#include "support/webhook_process.hpp"
+
+namespace kindlyguard::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// events.k8s.io/v1 (the test server's "events" is core/v1).
+const char* kEvents = "events.events.k8s.io";
+
+json running(json pod) {
+  pod["status"] = {{"phase", "Running"}};
+  return pod;
+}
+
+json deny_privileged() {
+  return {{"apiVersion", "kindlyguard.io/v1alpha1"},
+          {"kind", "SecurityPolicy"},
+          {"metadata", {{"name", "no-privileged"}}},
+          {"spec", {{"enforcement", "Deny"}, {"rules", {{"privileged", false}}}}}};
+}
+
+class BackgroundAudit : public ::testing::Test {
+ protected:
+  BackgroundAudit() {
+    kindly::testapi::ServerOptions o;
+    o.tokens["op-token"] = {"system:serviceaccount:kindlyguard:kindlyguard", {"system:serviceaccounts"}};
+    o.require_auth = true;
+    o.watch_poll = 100ms;
+    api = std::make_unique<kindly::testapi::TestApiServer>(o);
+    api->start();
+    for (const char* ns : {"kindlyguard", "shop"})
+      api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+    api->write_kubeconfig(dir.file("kubeconfig"), "op-token", "kindlyguard");
+  }
+
+  std::unique_ptr<WebhookProcess> start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--leader-election-namespace", "kindlyguard", "--audit-interval", "1s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<WebhookProcess>(WebhookProcess::Cluster{dir.file("kubeconfig")}, args,
+                                            std::map<std::string, std::string>{{"POD_NAME", "replica-a"}});
+  }
+
+  static std::size_t count_lines(const std::string& log, const std::string& msg) {
+    std::size_t n = 0, pos = 0;
+    const std::string needle = "\"msg\":\"" + msg + "\"";
+    while ((pos = log.find(needle, pos)) != std::string::npos) ++n, ++pos;
+    return n;
+  }
+
+  static json result_for(const json& report, const std::string& pod, const std::string& rule) {
+    for (const auto& r : report["results"])
+      if (r["resources"][0]["name"] == pod && r["rule"] == rule) return r;
+    return json::object();
+  }
+
+  TempDir dir;
+  std::unique_ptr<kindly::testapi::TestApiServer> api;
+};
+
+TEST_F(BackgroundAudit, ReportsAndStatusFollowPodsAddedFixedAndDeleted) {
+  api->store().create("securitypolicies", deny_privileged());
+  api->store().create("pods", running(privileged_pod("bad", "shop")));
+  api->store().create("pods", running(compliant_pod("good", "shop")));
+  api->store().create("pods", [] { json p = running(privileged_pod("done", "shop")); p["status"]["phase"] = "Succeeded"; return p; }());
+  auto hook = start();
+
+  auto report = api->store().wait_for_object("policyreports", "shop", "kindlyguard",
+                                             [](const json& r) { return r["summary"].value("fail", 0) == 1; }, 30s);
+  ASSERT_TRUE(report) << hook->process().stderr_text();
+  EXPECT_EQ((*report)["summary"]["pass"], 1);  // good passes the one rule; done is not running
+  EXPECT_EQ((*report)["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kindlyguard");
+  json bad = result_for(*report, "bad", "privileged");
+  EXPECT_EQ(bad["result"], "fail");
+  EXPECT_EQ(bad["policy"], "no-privileged");
+  EXPECT_EQ(bad["severity"], "high");
+  EXPECT_THAT(bad.value("message", ""), HasSubstr("privileged"));
+  EXPECT_EQ(result_for(*report, "good", "privileged")["result"], "pass");
+  EXPECT_TRUE(result_for(*report, "done", "privileged").empty());
+
+  auto status = api->store().wait_for_object("securitypolicies", "", "no-privileged",
+                                             [](const json& p) { return p.contains("status") && p["status"].value("violations", -1) == 1; }, 30s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE((*status)["status"].contains("lastAuditTime"));
+  EXPECT_TRUE((*status)["status"].contains("conditions"));  // the Ready condition survives the audit's patch
+
+  // No churn: several audits later the report is the same object version.
+  const std::string rv = (*report)["metadata"]["resourceVersion"];
+  const auto audits = count_lines(hook->process().stderr_text(), "background audit");
+  ASSERT_TRUE(eventually([&] { return count_lines(hook->process().stderr_text(), "background audit") >= audits + 2; }, 30s));
+  EXPECT_EQ((*api->store().get("policyreports", "shop", "kindlyguard"))["metadata"]["resourceVersion"], rv);
+
+  // Fixed.
+  auto fixed = *api->store().get("pods", "shop", "bad");
+  fixed["spec"]["containers"][0]["securityContext"]["privileged"] = false;
+  api->store().update("pods", fixed);
+  report = api->store().wait_for_object("policyreports", "shop", "kindlyguard",
+                                        [](const json& r) { return r["summary"].value("fail", -1) == 0; }, 30s);
+  ASSERT_TRUE(report);
+  EXPECT_EQ((*report)["summary"]["pass"], 2);
+  EXPECT_TRUE(api->store().wait_for_object("securitypolicies", "", "no-privileged",
+                                           [](const json& p) { return p["status"].value("violations", -1) == 0; }, 30s));
+  // The compliance ratio on /metrics.
+  EXPECT_TRUE(eventually([&] {
+    auto m = server::request("GET", "http://127.0.0.1:" + std::to_string(hook->metrics_port()) + "/metrics");
+    return m.ok() && m->body.find("kindly_security_compliance_ratio 1") != std::string::npos;
+  }, 30s));
+
+  // Deleted: a namespace with no judged pods has no report.
+  api->store().remove("pods", "shop", "bad");
+  api->store().remove("pods", "shop", "good");
+  EXPECT_TRUE(api->store().wait_for_absent("policyreports", "shop", "kindlyguard", 30s));
+}
+
+TEST_F(BackgroundAudit, ReportsAreBoundedButTheSummaryIsComplete) {
+  api->store().create("securitypolicies", deny_privileged());
+  for (int i = 0; i < 30; ++i) api->store().create("pods", running(privileged_pod("p" + std::to_string(i), "shop")));
+  auto hook = start({"--report-max-results", "10"});
+  auto report = api->store().wait_for_object("policyreports", "shop", "kindlyguard",
+                                             [](const json& r) { return r["summary"].value("fail", 0) == 30; }, 30s);
+  ASSERT_TRUE(report) << hook->process().stderr_text();
+  EXPECT_EQ((*report)["results"].size(), 10u);
+}
+
+TEST_F(BackgroundAudit, ViolationEventsAggregateAndSkipDryRuns) {
+  api->store().create("securitypolicies", deny_privileged());
+  auto hook = start();
+  ASSERT_TRUE(eventually([&] {
+    auto r = hook->review(review_json(privileged_pod("x", "shop").dump()));
+    return r.ok() && r->body.find("\"allowed\":false") != std::string::npos;
+  }, 30s));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(hook->review(review_json(privileged_pod("x", "shop").dump())).ok());
+  // SecurityPolicies are cluster-scoped: their Events live in "default".
+  bool aggregated = api->store().wait_for(
+      [&](const kindly::testapi::StoreView& view) {
+        for (const auto& e : view.list(kEvents, "default"))
+          if (e.value("reason", "") == "PolicyViolation" && e.contains("series") && e["series"].value("count", 0) >= 4)
+            return true;
+        return false;
+      },
+      30s);
+  ASSERT_TRUE(aggregated);
+  std::size_t violation_events = 0;
+  json event;
+  for (const auto& e : api->store().list(kEvents, "default"))
+    if (e.value("reason", "") == "PolicyViolation") ++violation_events, event = e;
+  EXPECT_EQ(violation_events, 1u);
+  EXPECT_EQ(event["type"], "Warning");
+  EXPECT_EQ(event["regarding"]["kind"], "SecurityPolicy");
+  EXPECT_EQ(event["regarding"]["name"], "no-privileged");
+  EXPECT_THAT(event.value("note", ""), HasSubstr("Pod shop/x"));
+  EXPECT_THAT(event.value("note", ""), HasSubstr("privileged"));
+
+  // A dry run leaves nothing behind.
+  auto dry = hook->review(review_json(privileged_pod("y", "shop").dump(), "CREATE", "dry-uid", "alice", "", true));
+  ASSERT_TRUE(dry.ok());
+  EXPECT_THAT(dry->body, HasSubstr("\"allowed\":false"));
+  // Flush: a further real request's Event is written after the dry run would have been.
+  ASSERT_TRUE(hook->review(review_json(privileged_pod("z", "shop").dump())).ok());
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& e : api->store().list(kEvents, "default"))
+      if (e.value("note", "").find("shop/z") != std::string::npos) return true;
+    return false;
+  }, 30s));
+  for (const auto& e : api->store().list(kEvents, "default")) EXPECT_EQ(e.value("note", "").find("shop/y"), std::string::npos);
+}
+
+TEST_F(BackgroundAudit, TenThousandPodsCostIsMeasured) {
+  api->store().create("securitypolicies", deny_privileged());
+  json restricted = {{"apiVersion", "kindlyguard.io/v1alpha1"},
+                     {"kind", "SecurityPolicy"},
+                     {"metadata", {{"name", "restricted"}}},
+                     {"spec", {{"enforcement", "Warn"}, {"podSecurityStandard", {{"level", "restricted"}, {"version", "latest"}}}}}};
+  api->store().create("securitypolicies", restricted);
+  for (int n = 0; n < 20; ++n)
+    api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "ns" + std::to_string(n)}}}});
+  for (int i = 0; i < 10000; ++i) {
+    const std::string ns = "ns" + std::to_string(i % 20);
+    api->store().create("pods", running(i % 10 == 0 ? privileged_pod("p" + std::to_string(i), ns) : compliant_pod("p" + std::to_string(i), ns)));
+  }
+  auto hook = start({"--audit-interval", "1h"});
+  ASSERT_TRUE(eventually([&] { return count_lines(hook->process().stderr_text(), "background audit") >= 1; }, 120s))
+      << hook->process().stderr_text();
+  const std::string log = hook->process().stderr_text();
+  const auto at = log.find("\"msg\":\"background audit\"");
+  const auto line_start = log.rfind('\n', at) + 1;
+  json line = json::parse(log.substr(line_start, log.find('\n', at) - line_start));
+  std::ifstream status("/proc/" + std::to_string(hook->process().pid()) + "/status");
+  std::string row, hwm;
+  while (std::getline(status, row))
+    if (row.rfind("VmHWM:", 0) == 0) hwm = row;
+  std::cout << "[ measured ] background audit of " << line.value("pods", "?") << " pods x 2 policies: "
+            << line.value("durationMs", "?") << " ms (judging, status and 20 PolicyReports written); process peak "
+            << hwm << "\n";
+  EXPECT_EQ(line.value("judged", ""), "10000");
+  EXPECT_TRUE(api->store().wait_for_object("policyreports", "ns0", "kindlyguard", nullptr, 60s));
+}
+
+}  // namespace
+}  // namespace kindlyguard::testing

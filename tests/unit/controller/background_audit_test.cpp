@@ -1,0 +1,141 @@
+#include "kindlyguard/controller/background_audit.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "kindlyguard/controller/violation_events.hpp"
+#include "kindlyguard/policy/parse.hpp"
+#include "support/fixtures.hpp"
+
+namespace kindlyguard::controller {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using nlohmann::json;
+using testing::compliant_pod;
+using testing::privileged_pod;
+
+policy::SecurityPolicy parse(const std::string& yaml) {
+  auto parsed = policy::parse_policies(yaml, "test.yaml");
+  EXPECT_TRUE(parsed.errors.empty()) << (parsed.errors.empty() ? "" : parsed.errors[0].to_string());
+  return parsed.policies.at(0);
+}
+
+const char* kDenyPrivileged = "apiVersion: kindlyguard.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: no-priv}\n"
+                              "spec: {enforcement: Deny, rules: {privileged: false, hostPorts: false}}\n";
+const char* kWarnRestricted = "apiVersion: kindlyguard.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: restricted}\n"
+                              "spec: {enforcement: Warn, podSecurityStandard: {level: restricted}}\n";
+
+std::vector<std::shared_ptr<const json>> pods(std::vector<json> list) {
+  std::vector<std::shared_ptr<const json>> out;
+  for (auto& p : list) out.push_back(std::make_shared<const json>(std::move(p)));
+  return out;
+}
+
+TEST(RuleIds, ConfiguredRulesAndThePssChecksOfTheLevel) {
+  EXPECT_EQ(policy::rule_ids(parse(kDenyPrivileged)), (std::vector<std::string>{"privileged", "hostPorts"}));
+  auto ids = policy::rule_ids(parse(kWarnRestricted));
+  EXPECT_THAT(ids, Contains("pss/privileged"));             // baseline checks are part of restricted
+  EXPECT_THAT(ids, Contains("pss/runAsNonRoot"));
+  EXPECT_THAT(ids, Contains("pss/capabilities_restricted"));
+  EXPECT_THAT(ids, ::testing::Not(Contains("pss/capabilities_baseline")));  // replaced by the restricted one
+}
+
+TEST(AuditPods, FailWarnPassCountsAndQuarantineRequests) {
+  policy::PolicySet set;
+  set.policies = {parse(kDenyPrivileged), parse(kWarnRestricted)};
+  set.policies[0].quarantine_on_violation = true;
+  json done = privileged_pod("done", "shop");
+  done["status"] = {{"phase", "Succeeded"}};
+  auto outcome = policy::audit_pods(set, pods({privileged_pod("bad", "shop"), compliant_pod("good", "shop"), done}),
+                                    policy::name_only_namespace_labels());
+  EXPECT_EQ(outcome.pods_judged, 2u);
+  EXPECT_EQ(outcome.pods_compliant, 1u);
+  EXPECT_EQ(outcome.violating_pods["no-priv"], 1u);
+  EXPECT_EQ(outcome.violating_pods["restricted"], 1u);
+  EXPECT_EQ(outcome.to_quarantine, (std::map<std::string, std::string>{{"shop/bad", "no-priv"}}));
+  const auto& shop = outcome.namespaces.at("shop");
+  EXPECT_EQ(shop.pods, 2u);
+  EXPECT_EQ(shop.fail, 1u);  // bad: privileged (Deny)
+  EXPECT_GE(shop.warn, 1u);  // bad: pss/privileged (Warn)
+  EXPECT_EQ(shop.results.front().outcome, policy::AuditResult::Outcome::Fail);  // flagged first
+}
+
+TEST(AuditPods, ResultsAreCappedAndCountsStayComplete) {
+  policy::PolicySet set;
+  set.policies = {parse(kDenyPrivileged)};
+  std::vector<json> many;
+  for (int i = 0; i < 50; ++i) many.push_back(privileged_pod("p" + std::to_string(i), "shop"));
+  many.push_back(compliant_pod("ok", "shop"));
+  policy::AuditOptions o;
+  o.max_results = 20;
+  auto outcome = policy::audit_pods(set, pods(many), policy::name_only_namespace_labels(), o);
+  const auto& shop = outcome.namespaces.at("shop");
+  EXPECT_EQ(shop.results.size(), 20u);
+  EXPECT_EQ(shop.fail, 50u);
+  EXPECT_EQ(shop.pass, 52u);  // 50 x hostPorts + 2 rules of ok
+  for (const auto& r : shop.results) EXPECT_EQ(r.outcome, policy::AuditResult::Outcome::Fail);
+}
+
+TEST(AuditPods, PoliciesWithoutBackgroundAuditAreLeftOut) {
+  policy::PolicySet set;
+  set.policies = {parse(kDenyPrivileged)};
+  set.policies[0].audit_background = false;
+  auto outcome = policy::audit_pods(set, pods({privileged_pod("bad", "shop")}), policy::name_only_namespace_labels());
+  EXPECT_TRUE(outcome.namespaces.empty());
+  EXPECT_TRUE(outcome.violating_pods.empty());
+}
+
+TEST(PolicyReport, ShapeSummaryAndTimestampsOfUnchangedResultsKept) {
+  policy::PolicySet set;
+  set.policies = {parse(kDenyPrivileged)};
+  auto outcome = policy::audit_pods(set, pods({privileged_pod("bad", "shop"), compliant_pod("good", "shop")}),
+                                    policy::name_only_namespace_labels());
+  json first = policy_report("shop", outcome.namespaces.at("shop"), json(), 1000);
+  EXPECT_EQ(first["apiVersion"], "wgpolicyk8s.io/v1alpha2");
+  EXPECT_EQ(first["kind"], "PolicyReport");
+  EXPECT_EQ(first["metadata"]["namespace"], "shop");
+  EXPECT_EQ(first["summary"], (json{{"pass", 3}, {"fail", 1}, {"warn", 0}, {"error", 0}, {"skip", 0}}));
+  const json& r0 = first["results"][0];
+  EXPECT_EQ(r0["result"], "fail");
+  EXPECT_EQ(r0["resources"][0]["kind"], "Pod");
+  EXPECT_EQ(r0["timestamp"]["seconds"], 1000);
+
+  json again = policy_report("shop", outcome.namespaces.at("shop"), first, 2000);
+  EXPECT_EQ(again, first);  // nothing changed: same timestamps, no write needed
+  EXPECT_TRUE(same_report_content(first, again));
+
+  auto fixed = policy::audit_pods(set, pods({compliant_pod("bad", "shop"), compliant_pod("good", "shop")}),
+                                  policy::name_only_namespace_labels());
+  json later = policy_report("shop", fixed.namespaces.at("shop"), first, 3000);
+  EXPECT_FALSE(same_report_content(first, later));
+}
+
+TEST(ViolationEvents, OnePerPolicyNamingUserObjectAndRulesNeverForDryRun) {
+  policy::PolicySet set;
+  set.policies = {parse(kDenyPrivileged)};
+  set.policies[0].uid = "uid-1";
+  policy::Request req;
+  req.kind = "Deployment";
+  req.namespace_ = "shop";
+  req.name = "web";
+  req.username = "alice";
+  policy::Decision d;
+  d.allowed = false;
+  d.violations = {{"no-priv", "privileged", policy::Enforcement::Deny, "app", "spec.x", "m"},
+                  {"no-priv", "hostPorts", policy::Enforcement::Deny, "app", "spec.y", "m"}};
+  auto events = PolicyViolationEvents::events_for(req, d, set);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].reason, "PolicyViolation");
+  EXPECT_EQ(events[0].type, EventType::Warning);
+  EXPECT_EQ(events[0].regarding.kind, "SecurityPolicy");
+  EXPECT_EQ(events[0].regarding.uid, "uid-1");
+  EXPECT_THAT(events[0].note, HasSubstr("Denied create of Deployment shop/web by alice"));
+  EXPECT_THAT(events[0].note, HasSubstr("hostPorts, privileged"));
+  req.dry_run = true;
+  EXPECT_TRUE(PolicyViolationEvents::events_for(req, d, set).empty());
+}
+
+}  // namespace
+}  // namespace kindlyguard::controller
