@@ -8,6 +8,7 @@
 
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/certs/certs.hpp"
+#include "kindlyguard/cli/cert_expiry.hpp"
 #include "kindlyguard/cli/cluster_mode.hpp"
 #include "kindlyguard/cli/commands.hpp"
 #include "kindlyguard/cli/flags.hpp"
@@ -183,7 +184,27 @@ int serve_command(int argc, char** argv) {
   options.on_tls_failure = [&metrics](const char* reason) { metrics.count_tls_failure(reason); };
   options.on_auth_failure = [&metrics](const char* reason) { metrics.count_auth_failure(reason); };
   // Kept current across reloads, so the expiry alert follows the certificate actually served.
-  options.on_certificate_loaded = [&metrics](std::time_t not_after) { metrics.set_certificate_expiry(not_after); };
+  // A Warning Event on our own pod (cluster mode) and a log line when the certificate is near its end.
+  CertExpiryWarner expiry([&cluster](const std::string& message) {
+    log::warn(message);
+    const char* pod = std::getenv("POD_NAME");
+    const char* ns = std::getenv("POD_NAMESPACE");
+    if (!cluster || !cluster->events || !pod || !ns) return;
+    controller::EventRecord e;
+    e.regarding.api_version = "v1";
+    e.regarding.kind = "Pod";
+    e.regarding.namespace_ = ns;
+    e.regarding.name = pod;
+    e.type = controller::EventType::Warning;
+    e.reason = "CertificateExpiring";
+    e.action = "Serve";
+    e.note = message;
+    cluster->events->record(std::move(e));
+  });
+  options.on_certificate_loaded = [&metrics, &expiry](std::time_t not_after) {
+    metrics.set_certificate_expiry(not_after);
+    expiry.loaded(not_after);
+  };
   auto routes = route(handler, readiness);
   auto server = server::HttpsServer::start(options, routes);
   if (!server.ok()) return fail(server.error().to_string());

@@ -195,7 +195,12 @@ void LeaderElector::run(std::stop_token stop) {
       }
       if (!sleep_for(jittered(config_.retry_period), stop)) break;
     }
-    if (!acquired) break;
+    if (!acquired) {
+      // Stopped while trying: the last write may have reached the server (its answer cut short),
+      // so we may hold the lease without knowing it. release() checks and clears it if ours.
+      if (stop.stop_requested() && release_on_stop_) release();
+      break;
+    }
     auto last_renew = Clock::now();
     leading_ = true;
     log::info("became the leader", {{"lease", lease_name}, {"identity", config_.identity}});

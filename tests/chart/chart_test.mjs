@@ -319,7 +319,8 @@ for (const name of Object.keys(scenarios)) {
       const allowed = new Set(["listen", "tls-cert-file", "tls-key-file", "client-ca-file", "metrics-listen", "log-level", "log-format",
                                "audit-log", "shutdown-grace", "leader-elect", "leader-election-namespace", "leader-election-id",
                                "quarantine-label", "quarantine-release-groups", "quarantine-release-users",
-                               "quarantine-forensics-namespace", "quarantine-allow-dns", "audit-interval", "certs-mode", "certs-secret",
+                               "quarantine-forensics-namespace", "quarantine-allow-dns", "quarantine-adminnetworkpolicy", "audit-interval",
+                               "report-max-results", "policy-reports", "certs-mode", "certs-secret",
                                "webhook-config-name", "service-name"]);
       const objs = rendered(name);
       const c = container(objs);
@@ -458,15 +459,17 @@ for (const name of Object.keys(scenarios)) {
         verbs: [...r.verbs].sort(),
       })).sort();
       const expectCluster = [
-        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies"], verbs: ["get", "list", "watch"] },
-        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies/status"], verbs: ["get", "update", "patch"] },
-        { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
-        { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies"], verbs: ["list", "watch"] },
+        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies/status"], verbs: ["update", "patch"] },
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch", "patch"] },
+        { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "watch", "create", "update", "delete"] },
         { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       ];
+      if (values.quarantine.adminNetworkPolicy)
+        expectCluster.push({ apiGroups: ["policy.networking.k8s.io"], resources: ["adminnetworkpolicies"], verbs: ["get", "list", "watch", "create", "update"] });
       if (values.policyReports.enabled)
-        expectCluster.push({ apiGroups: ["wgpolicyk8s.io"], resources: ["policyreports"], verbs: ["get", "list", "watch", "create", "update", "delete"] });
+        expectCluster.push({ apiGroups: ["wgpolicyk8s.io"], resources: ["policyreports"], verbs: ["list", "create", "update", "delete"] });
       if (selfManaged) {
         expectCluster.push({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"],
                              resourceNames: [f["webhook-config-name"]], verbs: ["get", "update"] });
@@ -479,7 +482,7 @@ for (const name of Object.keys(scenarios)) {
       }
       if (selfManaged) {
         expectRole.push({ apiGroups: [""], resources: ["secrets"], verbs: ["create"] });
-        expectRole.push({ apiGroups: [""], resources: ["secrets"], resourceNames: [f["certs-secret"]], verbs: ["get", "list", "watch", "update"] });
+        expectRole.push({ apiGroups: [""], resources: ["secrets"], resourceNames: [f["certs-secret"]], verbs: ["list", "watch", "update"] });
       }
       const roles = find(objs, "Role");
       if (expectRole.length) assert.deepEqual(norm(roles[0].rules), norm(expectRole));
