@@ -71,6 +71,9 @@ Result<std::unique_ptr<ClusterMode>> make_cluster_mode(const Flags& flags, polic
   oopts.resync = *resync;
   oopts.leader_elect = flags.get_bool("leader-elect");
   oopts.on_reconcile = [&metrics](const std::string& c, const char* r) { metrics.count_reconcile(c, r); };
+  oopts.on_watch_restart = [&metrics](const std::string& resource, const char* reason) {
+    metrics.count_watch_restart(resource, reason);
+  };
   auto& le = oopts.leader_election;
   le.name = flags.get("leader-election-id");
   le.ns = flags.get("leader-election-namespace");

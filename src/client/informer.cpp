@@ -310,6 +310,7 @@ void Informer::run(std::stop_token stop) {
           std::lock_guard lock(stats_mu_);
           ++stats_.relists;
         }
+        if (options_.on_watch_restart) options_.on_watch_restart(options_.resource.qualified(), "expired");
         // A fresh list's resourceVersion expiring again at once is not normal: slow down.
         if (++expired_in_a_row > 1) sleep_for(backoff.next(), stop);
         break;
@@ -320,6 +321,7 @@ void Informer::run(std::stop_token stop) {
           std::lock_guard lock(stats_mu_);
           ++stats_.resumes;
         }
+        if (options_.on_watch_restart) options_.on_watch_restart(options_.resource.qualified(), "ended");
         break;
       case WatchOutcome::Failed:
         // A watch that ran for a good while before failing starts the backoff afresh.
@@ -329,6 +331,7 @@ void Informer::run(std::stop_token stop) {
           ++stats_.errors;
           ++stats_.resumes;
         }
+        if (options_.on_watch_restart) options_.on_watch_restart(options_.resource.qualified(), "failed");
         sleep_for(std::max(backoff.next(), retry_after), stop);
         break;
     }

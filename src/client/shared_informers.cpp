@@ -11,7 +11,9 @@ Informer& SharedInformers::get(const InformerOptions& options) {
   std::lock_guard lock(mu_);
   auto& slot = informers_[key_of(options)];
   if (!slot) {
-    slot = std::make_unique<Informer>(client_, options);
+    InformerOptions o = options;
+    if (!o.on_watch_restart) o.on_watch_restart = hook_;
+    slot = std::make_unique<Informer>(client_, std::move(o));
     if (started_) slot->start();
   }
   return *slot;

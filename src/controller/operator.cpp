@@ -23,6 +23,7 @@ client::InformerOptions cluster_wide(const client::ResourceRef& r, std::chrono::
 
 Operator::Operator(client::ApiClient& api, policy::PolicyStore& store, OperatorOptions options)
     : api_(api), options_(std::move(options)), informers_(api), live_(store) {
+  informers_.set_watch_restart_hook(options_.on_watch_restart);
   policies_ = &informers_.get(cluster_wide(client::resources::security_policies, std::chrono::milliseconds(0)));
   namespaces_ = &informers_.get(cluster_wide(client::resources::namespaces, std::chrono::milliseconds(0)));
 

@@ -46,6 +46,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                      .Name("kindly_security_reconcile_total")
                      .Help("Controller reconciles, by controller and result (success, requeue, error)")
                      .Register(*registry_);
+  watch_restarts_ = &BuildCounter()
+                         .Name("kindly_security_watch_restarts_total")
+                         .Help("Informer watches started again, by resource and reason (ended: resumed; failed: dropped or "
+                               "refused; expired: 410, relisted)")
+                         .Register(*registry_);
   compliance_ratio_ = &BuildGauge()
                           .Name("kindly_security_compliance_ratio")
                           .Help("Running pods that pass every audited policy, over all pods the background audit judged (1 when none)")
@@ -144,6 +149,10 @@ void Metrics::set_compliance(std::size_t judged, std::size_t compliant) {
 
 void Metrics::count_api_request(const std::string& verb, int code) {
   api_requests_->Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();
+}
+
+void Metrics::count_watch_restart(const std::string& resource, const char* reason) {
+  watch_restarts_->Add({{"resource", resource}, {"reason", reason}}).Increment();
 }
 
 void Metrics::count_reconcile(const std::string& controller, const char* result) {

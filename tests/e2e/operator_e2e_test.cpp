@@ -206,6 +206,13 @@ TEST_F(OperatorE2E, WatchDropsExpiryAndRestartLoseNoUpdate) {
   api->restart();
   api->store().create("securitypolicies", policy("c", "Deny", {{"privileged", false}}));
   ASSERT_GE(until_verdict(*hook, privileged_pod(), "denied").count(), 0) << hook->process().stderr_text();
+
+  // What an admin sees of it on /metrics.
+  auto m = server::request("GET", "http://127.0.0.1:" + std::to_string(hook->metrics_port()) + "/metrics");
+  ASSERT_TRUE(m.ok());
+  EXPECT_THAT(m->body, HasSubstr("kindly_security_watch_restarts_total{reason=\"expired\",resource=\"securitypolicies.kindlyguard.io\"}"));
+  EXPECT_THAT(m->body, HasSubstr("kindly_security_watch_restarts_total{reason=\"failed\",resource=\"securitypolicies.kindlyguard.io\"}"));
+  EXPECT_THAT(m->body, HasSubstr("kindly_security_api_requests_total{code=\"503\",verb=\"watch\"}"));
 }
 
 TEST_F(OperatorE2E, ReadyzWaitsForTheApiServerAndSaysWhy) {

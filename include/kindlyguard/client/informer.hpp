@@ -52,6 +52,9 @@ struct InformerOptions {
   Backoff::Options backoff{std::chrono::milliseconds(200), std::chrono::milliseconds(30000), 2.0, 0.5};
   // Every resync period, on_update(obj, obj) for every cached object (0 = never).
   std::chrono::milliseconds resync{0};
+  // Told of every new watch after the first: reason "ended" (the server closed it; resumed),
+  // "failed" (dropped or refused; resumed after a backoff) or "expired" (410; relisted). For metrics.
+  std::function<void(const std::string& resource, const char* reason)> on_watch_restart{};
 };
 
 struct InformerHandlers {

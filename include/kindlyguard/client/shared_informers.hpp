@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -23,6 +24,8 @@ class SharedInformers {
   // The informer for these options, created on first use (and started at once if start_all()
   // was already called). Options that differ only in resync/backoff share the first one's.
   Informer& get(const InformerOptions& options);
+  // Given to every informer created from now on (metrics of watch restarts).
+  void set_watch_restart_hook(std::function<void(const std::string&, const char*)> hook) { hook_ = std::move(hook); }
   void start_all();
   void stop_all();
   // True when every informer has synced within the timeout.
@@ -35,6 +38,7 @@ class SharedInformers {
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Informer>> informers_;
   bool started_ = false;
+  std::function<void(const std::string&, const char*)> hook_;
 };
 
 }  // namespace kindlyguard::client

@@ -27,6 +27,7 @@ struct OperatorOptions {
   std::chrono::milliseconds resync{std::chrono::minutes(10)};
   // Told of each controller's reconcile outcomes and of informer restarts, for metrics.
   std::function<void(const std::string& controller, const char* result)> on_reconcile;
+  std::function<void(const std::string& resource, const char* reason)> on_watch_restart;
 };
 
 class Operator {

@@ -44,6 +44,8 @@ class Metrics : public admission::DecisionObserver {
   // reconcile outcome (success, requeue, error) per controller.
   void count_api_request(const std::string& verb, int code);
   void count_reconcile(const std::string& controller, const char* result);
+  // An informer's watch started again: reason ended, failed or expired (410, relisted).
+  void count_watch_restart(const std::string& resource, const char* reason);
   // The quarantine controller (leader only; zero elsewhere): pods labeled and isolated, and those
   // another NetworkPolicy still lets traffic reach or leave.
   void set_quarantined_pods(std::size_t n);
@@ -61,6 +63,7 @@ class Metrics : public admission::DecisionObserver {
   prometheus::Family<prometheus::Gauge>* policies_;
   prometheus::Family<prometheus::Counter>* api_requests_;
   prometheus::Family<prometheus::Counter>* reconciles_;
+  prometheus::Family<prometheus::Counter>* watch_restarts_;
   prometheus::Gauge* compliance_ratio_;
   prometheus::Gauge* pods_judged_;
   prometheus::Histogram* latency_;
