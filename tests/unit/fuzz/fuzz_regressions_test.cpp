@@ -32,7 +32,7 @@ TEST(FuzzRegressions, ACommaOutsideFlowCollectionsIsAnErrorNotAHang) {
       ",\n",
       "  ,",
       "# comment\n,",
-      "[a]\n,",
+      "a: 1\n---\n[a]\n,",
       "&a ,",
       "!!str ,",
       "apiVersion: v1\nkind: List\n---\n,",
