@@ -3,8 +3,8 @@
 # so a second run costs one dpkg query and nothing else.
 set -euo pipefail
 packages=(
-  build-essential cmake pkg-config
-  libboost-dev libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev
+  build-essential cmake pkg-config lld clang libclang-rt-dev
+  libboost-dev libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libsimdjson-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev openssl curl
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev nodejs
   "$@"

@@ -226,7 +226,7 @@ class HostileClients : public ::testing::Test {
     return m.ok() ? m->body : std::string();
   }
 
-  // A review, then raw HTTP around it.
+  // The head of a POST /validate announcing `content_length` body bytes, with `extra` header lines.
   static std::string head(std::size_t content_length, const std::string& extra = "") {
     return "POST /validate HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\nContent-Length: " +
            std::to_string(content_length) + "\r\n" + extra + "\r\n";
@@ -366,6 +366,10 @@ TEST_F(HostileClients, ImpossibleOrConflictingLengthsAreRefused) {
 // ---- crowds ----
 
 TEST_F(HostileClients, AThousandIdleConnectionsDoNotStopReviewsAndMemoryStaysBounded) {
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  ASSERT_GE(files.rlim_cur, 2'200u) << "a thousand connections need over 1,000 descriptors in this process and in "
+                                       "the webhook; raise the hard limit (ulimit -Hn)";
   const long rss_before = rss_kib(hook.process().pid());
   ASSERT_GT(rss_before, 0);
   Prober prober(hook);
