@@ -64,7 +64,11 @@ std::optional<std::string> WorkQueue::get() {
     promote_due_locked(std::chrono::steady_clock::now());
     if (!queue_.empty()) break;
     if (delayed_.empty()) cv_.wait(lock);
-    else cv_.wait_until(lock, delayed_.begin()->first);
+    else {
+      // A copy: while this thread waits, another may promote or clear that entry.
+      const auto next_due = delayed_.begin()->first;
+      cv_.wait_until(lock, next_due);
+    }
   }
   std::string key = std::move(queue_.front());
   queue_.pop_front();

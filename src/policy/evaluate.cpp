@@ -119,7 +119,9 @@ Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabel
     d.note = "operation not judged";
     return d;
   }
-  if (!req.sub_resource.empty() && req.sub_resource != "ephemeralcontainers") {
+  // ephemeralcontainers (kubectl debug) and resize (in-place resource changes, Kubernetes 1.33+)
+  // carry the whole pod and change what the policies judge; status and the rest do not.
+  if (!req.sub_resource.empty() && req.sub_resource != "ephemeralcontainers" && req.sub_resource != "resize") {
     d.note = "subresource " + req.sub_resource + " not judged";
     return d;
   }

@@ -414,7 +414,7 @@ for (const name of Object.keys(scenarios)) {
           assert.ok(!r.operations.includes("DELETE") && !r.operations.includes("CONNECT") && !r.operations.includes("*"));
           for (const g of r.apiGroups) for (const res of r.resources) covered.add(`${g}/${res}`);
         }
-        for (const want of ["/pods", "/pods/ephemeralcontainers", "/replicationcontrollers", "apps/deployments", "apps/statefulsets",
+        for (const want of ["/pods", "/pods/ephemeralcontainers", "/pods/resize", "/replicationcontrollers", "apps/deployments", "apps/statefulsets",
                             "apps/daemonsets", "apps/replicasets", "batch/jobs", "batch/cronjobs"])
           assert.ok(covered.has(want), `${wh.name} does not judge ${want}`);
         assert.deepEqual(wh.objectSelector, Object.keys(values.webhook.objectSelector).length ? values.webhook.objectSelector : undefined);

@@ -226,6 +226,38 @@ TEST_F(OperatorE2E, ReadyzWaitsForTheApiServerAndSaysWhy) {
   EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, 30s)) << hook->process().stderr_text();
 }
 
+// An API server outage after sync: the last policies stay in force and the replica stays ready
+// (503 from every replica would take them all out of the Service and, with failurePolicy Fail,
+// stop every pod creation in the cluster); the informers and the Lease back off instead of
+// spinning; when the API server is back, changes made meanwhile arrive.
+TEST_F(OperatorE2E, ApiServerDownMidWayKeepsPoliciesInForceWithoutSpinning) {
+  auto hook = start_webhook();
+  ASSERT_TRUE(eventually([&] { return readyz(*hook) == 200; }, 20s));
+  api->store().create("securitypolicies", policy("a", "Deny", {{"privileged", false}}));
+  ASSERT_GE(until_verdict(*hook, privileged_pod(), "denied").count(), 0);
+
+  api->suspend();
+  const double cpu_before = cpu_seconds(hook->process().pid());
+  for (int i = 0; i < 10; ++i) {  // ten seconds down: many failed watches and lease renewals
+    std::this_thread::sleep_for(1s);
+    EXPECT_EQ(verdict(*hook, privileged_pod()), "denied");
+    EXPECT_EQ(readyz(*hook), 200);
+  }
+  const double cpu = cpu_seconds(hook->process().pid()) - cpu_before;
+  // Retrying without backoff keeps a core busy (ten CPU seconds here); backing off costs a few
+  // milliseconds per attempt. The bound is loose enough for a sanitizer build on a loaded machine.
+  EXPECT_LT(cpu, 2.5) << "CPU seconds used in ten seconds of API outage";
+
+  // Changed while the webhook could not see it.
+  api->store().create("securitypolicies", policy("b", "Deny", {{"hostNamespaces", false}}));
+  api->store().remove("securitypolicies", "", "a");
+  api->resume();
+  ASSERT_GE(until_verdict(*hook, privileged_pod(), "allowed").count(), 0) << hook->process().stderr_text();
+  json host_network = compliant_pod();
+  host_network["spec"]["hostNetwork"] = true;
+  EXPECT_EQ(verdict(*hook, host_network), "denied");
+}
+
 TEST_F(OperatorE2E, TwoReplicasElectOneLeaderAndFailOver) {
   auto a = start_webhook("replica-a");
   ASSERT_TRUE(eventually([&] { return readyz(*a) == 200; }, 20s));

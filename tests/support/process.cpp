@@ -86,6 +86,22 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+double cpu_seconds(pid_t pid) {
+  // /proc/PID/stat: the command name (field 2) may hold spaces and parentheses, so count fields
+  // from the last ')'; utime and stime are fields 14 and 15.
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 std::string Process::stdout_text() const { return read_file(out_path_); }
 std::string Process::stderr_text() const { return read_file(err_path_); }
 

@@ -60,4 +60,7 @@ int free_port();
 
 std::string read_file(const std::string& path);
 
+// CPU seconds (user and system) process `pid` has used so far; -1 when it cannot be read.
+double cpu_seconds(pid_t pid);
+
 }  // namespace kindlyguard::testing

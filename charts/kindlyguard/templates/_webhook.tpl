@@ -19,12 +19,13 @@ clientConfig:
 objectSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-# Pods (with kubectl debug's ephemeral containers) and every workload with a pod template.
+# Pods (with kubectl debug's ephemeral containers and in-place resize) and every workload with a
+# pod template.
 rules:
   - apiGroups: [""]
     apiVersions: [v1]
     operations: [CREATE, UPDATE]
-    resources: [pods, pods/ephemeralcontainers, replicationcontrollers]
+    resources: [pods, pods/ephemeralcontainers, pods/resize, replicationcontrollers]
     scope: Namespaced
   - apiGroups: [apps]
     apiVersions: [v1]

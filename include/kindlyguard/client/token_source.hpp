@@ -20,8 +20,7 @@ class TokenSource {
     std::chrono::milliseconds max_age{60000};
   };
 
-  TokenSource() = default;
-  explicit TokenSource(std::string static_token);
+  explicit TokenSource(std::string static_token = {});
   // With a file, the file wins; the static token is the fallback while the file can't be read.
   TokenSource(std::string static_token, std::string token_file, Options options);
   TokenSource(std::string static_token, std::string token_file) : TokenSource(std::move(static_token), std::move(token_file), Options{}) {}

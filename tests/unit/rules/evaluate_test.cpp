@@ -155,6 +155,27 @@ TEST(Evaluate, EphemeralContainerUpdatesAreJudged) {
   EXPECT_THAT(d.message, HasSubstr("ephemeral container \"debugger\""));
 }
 
+// In-place resize (Kubernetes 1.33+) changes a running pod's resources through pods/resize; the
+// limits a policy sets must hold there too.
+TEST(Evaluate, ResizeUpdatesAreJudged) {
+  SecurityPolicy p;
+  p.name = "limits";
+  p.enforcement = Enforcement::Deny;
+  p.rules.resources.emplace().max_limits["memory"] = k8s::Quantity::parse("1Gi").value();
+  json old_pod = compliant_pod();
+  json resized = old_pod;
+  resized["spec"]["containers"][0]["resources"]["limits"]["memory"] = "8Gi";
+  Request r = create(resized);
+  r.operation = Operation::Update;
+  r.sub_resource = "resize";
+  r.old_object = &old_pod;
+  auto d = decide({p}, r);
+  EXPECT_TRUE(d.judged);
+  EXPECT_FALSE(d.allowed);
+  resized["spec"]["containers"][0]["resources"]["limits"]["memory"] = "512Mi";
+  EXPECT_TRUE(decide({p}, r).allowed);
+}
+
 TEST(Evaluate, DeleteConnectAndStatusAreNotJudged) {
   SecurityPolicy p = no_privileged("a", Enforcement::Deny);
   json pod = privileged_pod();
