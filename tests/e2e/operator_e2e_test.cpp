@@ -278,7 +278,9 @@ TEST_F(OperatorE2E, TwoReplicasElectOneLeaderAndFailOver) {
   // The leader stops renewing (frozen, as a hung node would be): b takes over after the lease.
   a->process().signal(SIGSTOP);
   EXPECT_TRUE(eventually([&] { return holder() == "replica-b"; }, 30s)) << b->process().stderr_text();
-  EXPECT_THAT(b->process().stderr_text(), HasSubstr("became the leader"));
+  // The Lease is written before the log line: wait for the line rather than read it at once.
+  EXPECT_TRUE(eventually([&] { return b->process().stderr_text().find("became the leader") != std::string::npos; }, 20s))
+      << b->process().stderr_text();
   // The new leader's controllers write: a new policy gets its status from b.
   api->store().create("securitypolicies", policy("no-host-ports", "Deny", {{"hostPorts", false}}));
   EXPECT_TRUE(wait_ready_condition("no-host-ports", "True", 1));
