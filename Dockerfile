@@ -7,7 +7,7 @@
 # a developer's machine (scripts/deps.sh), so the image builds what CI tests. The runtime stage is
 # gcr.io/distroless/cc-debian12: glibc, libgcc, libstdc++ and OpenSSL 3 from the same Debian
 # release, CA certificates, and no shell, package manager or other tools an intruder could use.
-# The few shared libraries the binary needs beyond that (cpprestsdk, yaml-cpp, prometheus-cpp, simdjson and
+# The few shared libraries the binary needs beyond that (cpprestsdk, yaml-cpp, prometheus-cpp, simdjson, mimalloc and
 # what they link) are copied from the build stage: RUNTIME_LIBS below lists them, BASE_LIBS lists
 # what the base provides, and the build fails if `ldd` of the binary names anything else
 # (tests/chart/dockerfile_test.mjs checks the same lists against a binary built outside Docker).
@@ -20,7 +20,7 @@
 FROM debian:bookworm-20250929-slim AS build
 
 # Shared libraries the runtime base lacks; copied next to the base's own in the runtime stage.
-ARG RUNTIME_LIBS="libcpprest.so.2.10 libyaml-cpp.so.0.7 libprometheus-cpp-core.so.1.0 libprometheus-cpp-pull.so.1.0 libcivetweb.so.1 libcivetweb-cpp.so.1 libsimdjson.so.14 libbrotlicommon.so.1 libbrotlidec.so.1 libbrotlienc.so.1 libz.so.1"
+ARG RUNTIME_LIBS="libcpprest.so.2.10 libyaml-cpp.so.0.7 libprometheus-cpp-core.so.1.0 libprometheus-cpp-pull.so.1.0 libcivetweb.so.1 libcivetweb-cpp.so.1 libsimdjson.so.14 libmimalloc.so.2 libbrotlicommon.so.1 libbrotlidec.so.1 libbrotlienc.so.1 libz.so.1"
 # What gcr.io/distroless/cc-debian12 already has, from its packages libc6, libgcc-s1, libstdc++6,
 # libgomp1 and libssl3 (plus the kernel's vDSO).
 ARG BASE_LIBS="linux-vdso.so.1 linux-gate.so.1 ld-linux-x86-64.so.2 ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 libgcc_s.so.1 libstdc++.so.6 libgomp.so.1 libssl.so.3 libcrypto.so.3"

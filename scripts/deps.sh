@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config lld clang libclang-rt-dev
-  libboost-dev libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libsimdjson-dev
+  libboost-dev libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libsimdjson-dev libmimalloc-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev openssl curl
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev nodejs
   "$@"

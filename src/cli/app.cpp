@@ -1,6 +1,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "kindlyguard/cli/allocator.hpp"
 #include "kindlyguard/cli/commands.hpp"
 #include "kindlyguard/version.hpp"
 
@@ -24,7 +25,7 @@ Run 'kindlyguard <command> --help' for a command's flags.
 }  // namespace
 
 int version_command(int, char**) {
-  std::cout << "kindlyguard " << kVersion << "\n";
+  std::cout << "kindlyguard " << kVersion << "\n" << "allocator: " << allocator_name() << "\n";
   return 0;
 }
 

@@ -27,6 +27,24 @@ TEST(JsonWrite, StringsAreTheBytesNlohmannWrites) {
   }
 }
 
+// The writer skips plain ASCII eight bytes at a time: every byte value, at every offset of a run
+// longer than two words, must still be seen.
+TEST(JsonWrite, EveryByteAtEveryOffsetOfALongRunIsWrittenAsNlohmannDoes) {
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t pos = 0; pos < 19; ++pos) {
+      std::string c(19, 'a');
+      c[pos] = static_cast<char>(b);
+      std::string out;
+      json_write::string(out, c);
+      ASSERT_EQ(out, nlohmann_string(c)) << "byte " << b << " at offset " << pos;
+    }
+  }
+  std::string long_plain(4099, 'x');
+  std::string out;
+  json_write::string(out, long_plain);
+  EXPECT_EQ(out, nlohmann_string(long_plain));
+}
+
 TEST(AuditLine, IsValidJsonWithEveryFieldAndKeysInOrder) {
   policy::Request r;
   r.uid = "u\"1";
