@@ -373,7 +373,7 @@ class Worker {
     auto now = Clock::now();
     if (rate_ <= 0) {
       // Saturation: start every idle connection, then watch for the end.
-      std::vector<Conn*> ready;
+      std::deque<Conn*> ready;
       ready.swap(idle_);
       for (auto* c : ready) on_idle(c);
       timer_.expires_at(end_);
@@ -386,8 +386,13 @@ class Worker {
       if (due > now || due >= end_) break;
       scheduled_++;
       if (!idle_.empty()) {
-        Conn* c = idle_.back();
-        idle_.pop_back();
+        // The longest-idle connection first (round robin), not the most recent: the webhook
+        // closes a connection that has carried no request 10 s after its handshake
+        // (first_request_timeout), and a LIFO pool at a rate the first few connections can
+        // carry would leave the others unused until then, to fail on their first use later.
+        // Go's transport would notice that close and redial; this generator does not.
+        Conn* c = idle_.front();
+        idle_.pop_front();
         c->send(due);
       } else {
         queue_.push_back(due);
@@ -432,7 +437,7 @@ class Worker {
   int index_;
   Clock::time_point start_{}, measure_start_{}, end_{};
   std::vector<std::unique_ptr<Conn>> conns_;
-  std::vector<Conn*> idle_;
+  std::deque<Conn*> idle_;
   std::deque<Clock::time_point> queue_;
   int failed_opens_ = 0;
   int64_t in_flight_ = 0;
