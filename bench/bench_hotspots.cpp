@@ -11,6 +11,7 @@
 //   Evaluate            policy::evaluate alone: what a decision cache could save at most
 //   Encode              admission::encode_response
 //   Audit               observe::AuditLog::format: the audit line
+//   Metrics             observe::Metrics::on_decision: the request and violation counters
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/admission/review_json.hpp"
 #include "kindlyguard/observe/audit_log.hpp"
+#include "kindlyguard/observe/metrics.hpp"
 #include "kindlyguard/policy/parse.hpp"
 
 namespace {
@@ -124,6 +126,14 @@ void BM_Audit(benchmark::State& state, const std::string& body) {
   }
 }
 
+void BM_Metrics(benchmark::State& state, const std::string& body) {
+  auto j = judge(body);
+  if (!j) return state.SkipWithError("cannot judge the review");
+  observe::Metrics metrics;
+  for (auto _ : state) metrics.on_decision(j->review->request, j->decision, std::chrono::microseconds(123));
+  state.SetLabel(std::to_string(j->decision.violations.size()) + " violations");
+}
+
 const bool kRegistered = [] {
   for (const auto& f : files_in(kSource / "bench/reviews", ".json")) {
     std::string body = read_text(f);
@@ -138,6 +148,7 @@ const bool kRegistered = [] {
     reg("Evaluate", BM_Evaluate);
     reg("Encode", BM_Encode);
     reg("Audit", BM_Audit);
+    reg("Metrics", BM_Metrics);
   }
   return true;
 }();

@@ -55,7 +55,9 @@ json build(dom::element e, Path path) {
     case T::ARRAY: {
       json a(json::value_t::array);
       auto& items = a.get_ref<json::array_t&>();
-      for (auto value : dom::array(e)) items.push_back(build(value, Path::Off));
+      dom::array arr(e);
+      items.reserve(arr.size());  // known from the tape: no regrowth
+      for (auto value : arr) items.push_back(build(value, Path::Off));
       return a;
     }
     case T::STRING: return json(std::string(std::string_view(e)));

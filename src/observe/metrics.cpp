@@ -5,9 +5,45 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
 #include "kindlyguard/observe/audit_log.hpp"
 
 namespace kindlyguard::observe {
+
+class Metrics::CounterCache {
+ public:
+  CounterCache(prometheus::Family<prometheus::Counter>& family, std::array<const char*, 3> names)
+      : family_(family), names_(names) {}
+
+  prometheus::Counter& get(std::string_view a, std::string_view b, std::string_view c) {
+    // Length-prefixed values: no two label sets share a key, whatever bytes they hold.
+    thread_local std::string key;
+    key.clear();
+    for (std::string_view v : {a, b, c}) {
+      const auto n = static_cast<std::uint32_t>(v.size());
+      key.append(reinterpret_cast<const char*>(&n), sizeof n).append(v);
+    }
+    {
+      std::lock_guard lk(mu_);
+      if (auto it = counters_.find(key); it != counters_.end()) return *it->second;
+    }
+    auto& counter = family_.Add({{names_[0], std::string(a)}, {names_[1], std::string(b)}, {names_[2], std::string(c)}});
+    std::lock_guard lk(mu_);
+    counters_.emplace(key, &counter);
+    return counter;
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>& family_;
+  std::array<const char*, 3> names_;
+  std::mutex mu_;
+  std::unordered_map<std::string, prometheus::Counter*> counters_;
+};
 
 using prometheus::BuildCounter;
 using prometheus::BuildGauge;
@@ -83,6 +119,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                            .Help("Quarantined pods that another NetworkPolicy still lets traffic reach or leave")
                            .Register(*registry_)
                            .Add({});
+  request_counters_ = std::make_unique<CounterCache>(*requests_, std::array<const char*, 3>{"operation", "kind", "decision"});
+  violation_counters_ =
+      std::make_unique<CounterCache>(*violations_, std::array<const char*, 3>{"policy", "rule", "enforcement"});
 }
 
 Metrics::~Metrics() = default;
@@ -118,11 +157,11 @@ const char* op_label(policy::Operation op) {
 }  // namespace
 
 void Metrics::on_decision(const policy::Request& r, const policy::Decision& d, std::chrono::microseconds latency) {
-  requests_->Add({{"operation", op_label(r.operation)}, {"kind", r.kind}, {"decision", decision_word(d)}}).Increment();
+  request_counters_->get(op_label(r.operation), r.kind, decision_word(d)).Increment();
   latency_->Observe(static_cast<double>(latency.count()) / 1e6);
   if (r.dry_run) return;  // a dry run changes nothing in the cluster; it is not a violation
   for (const auto& v : d.violations)
-    violations_->Add({{"policy", v.policy}, {"rule", v.rule}, {"enforcement", policy::to_string(v.enforcement)}}).Increment();
+    violation_counters_->get(v.policy, v.rule, policy::to_string(v.enforcement)).Increment();
 }
 
 void Metrics::on_rejected_review(const std::string&) { bad_reviews_->Add({}).Increment(); }
