@@ -9,13 +9,10 @@
 // reviews alone, the floor any JSON webhook pays.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/policy/parse.hpp"
+#include "bench_inputs.hpp"
 
 namespace {
 
@@ -138,31 +135,15 @@ BENCHMARK(BM_Review_PssRestricted)
     ->ArgsProduct({{1, 3, 20}, {1, 10}, {1, 0}})
     ->Unit(benchmark::kMicrosecond);
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir, const std::string& ext) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-    if (e.path().extension() == ext) out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-const std::filesystem::path kSource = KINDLY_SOURCE_DIR;
+using bench::files_in;
+using bench::kSource;
+using bench::read_text;
 
 void BM_ExampleReview(benchmark::State& state, const std::string& body) {
-  std::string yaml;
-  for (const auto& f : files_in(kSource / "examples/policies", ".yaml")) yaml += "---\n" + read_text(f) + "\n";
-  auto parsed = policy::parse_policies(yaml, "examples/policies");
-  if (!parsed.errors.empty()) return state.SkipWithError(parsed.errors[0].to_string().c_str());
+  auto set = bench::example_policies();
+  if (!set) return state.SkipWithError("examples/policies do not parse");
   policy::PolicyStore store;
-  store.replace(parsed.policies);
+  store.replace(set->policies);
   admission::Handler handler(store, policy::name_only_namespace_labels());
   for (auto _ : state) {
     auto out = handler.handle(body);

@@ -14,52 +14,24 @@
 //   Metrics             observe::Metrics::on_decision: the request and violation counters
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/admission/review_json.hpp"
 #include "kindlyguard/observe/audit_log.hpp"
 #include "kindlyguard/observe/metrics.hpp"
 #include "kindlyguard/policy/parse.hpp"
+#include "bench_inputs.hpp"
 
 namespace {
 
 using nlohmann::json;
 using namespace kindlyguard;
 
-const std::filesystem::path kSource = KINDLY_SOURCE_DIR;
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir, const std::string& ext) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-    if (e.path().extension() == ext) out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-policy::PolicySetPtr example_policies() {
-  static policy::PolicyStore store;
-  static bool loaded = [] {
-    std::string yaml;
-    for (const auto& f : files_in(kSource / "examples/policies", ".yaml")) yaml += "---\n" + read_text(f) + "\n";
-    auto parsed = policy::parse_policies(yaml, "examples/policies");
-    store.replace(parsed.policies);
-    return parsed.errors.empty();
-  }();
-  return loaded ? store.get() : nullptr;
-}
+using bench::example_policies;
+using bench::files_in;
+using bench::kSource;
+using bench::read_text;
 
 struct Judged {
   std::unique_ptr<admission::Review> review;

@@ -97,6 +97,7 @@ Result<std::unique_ptr<ClusterMode>> make_cluster_mode(const Flags& flags, polic
   mode->op = std::make_unique<controller::Operator>(*mode->api, store, oopts);
   controller::EventRecorderOptions eopts;
   eopts.reporting_instance = le.identity;
+  eopts.on_outcome = [&metrics](const char* outcome) { metrics.count_event(outcome); };
   mode->events = std::make_unique<controller::EventRecorder>(*mode->api, eopts);
   if (auto q = add_quarantine_controller(flags, *mode, metrics, *resync); !q.ok()) return q.error();
   log::info("cluster mode", {{"apiServer", config->server},

@@ -8,8 +8,9 @@
 namespace kindlyguard::cli {
 namespace fs = std::filesystem;
 
-PolicyDirWatcher::PolicyDirWatcher(std::string dir, policy::PolicyStore& store, std::chrono::milliseconds interval)
-    : dir_(std::move(dir)), store_(store), interval_(interval) {}
+PolicyDirWatcher::PolicyDirWatcher(std::string dir, policy::PolicyStore& store, std::chrono::milliseconds interval,
+                                   OnLoaded on_loaded)
+    : dir_(std::move(dir)), store_(store), interval_(interval), on_loaded_(std::move(on_loaded)) {}
 
 PolicyDirWatcher::~PolicyDirWatcher() { stop(); }
 
@@ -40,6 +41,7 @@ bool PolicyDirWatcher::load() {
   std::size_t n = loaded.policies.size();
   auto set = store_.replace(std::move(loaded.policies));
   log::info("policies loaded", {{"dir", dir_}, {"count", std::to_string(n)}, {"version", std::to_string(set->version)}});
+  if (on_loaded_) on_loaded_(set->policies);
   last_ok_ = true;
   return true;
 }

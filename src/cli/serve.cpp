@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <pthread.h>
 
 #include "kindlyguard/admission/handler.hpp"
@@ -141,7 +142,13 @@ int serve_command(int argc, char** argv) {
   if (!policy_dir.empty()) {
     if (flags.get("certs-mode") == "self-managed")
       return fail("--certs-mode self-managed keeps the certificate in a Secret: it needs the API server, not --policy-dir");
-    watcher = std::make_unique<PolicyDirWatcher>(policy_dir, store, std::chrono::milliseconds(1000));
+    // Every policy of a set that loaded is valid (an invalid file keeps the whole old set).
+    auto count_policies = [&metrics](const std::vector<policy::SecurityPolicy>& policies) {
+      std::map<std::pair<std::string, bool>, std::size_t> counts;
+      for (const auto& p : policies) ++counts[{policy::to_string(p.enforcement), true}];
+      metrics.set_policies(counts);
+    };
+    watcher = std::make_unique<PolicyDirWatcher>(policy_dir, store, std::chrono::milliseconds(1000), count_policies);
     watcher->load();  // an invalid set is logged; readiness says so until a valid one loads
     watcher->start();
     readiness.not_ready_reason = [&] {

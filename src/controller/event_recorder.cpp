@@ -130,16 +130,22 @@ bool EventRecorder::take_token(const std::string& object, SysClock::time_point a
   return true;
 }
 
+void EventRecorder::report(const char* outcome) {
+  if (options_.on_outcome) options_.on_outcome(outcome);
+}
+
 bool EventRecorder::record(EventRecord event) {
   const auto at = now();
   std::uint64_t dropped = 0;
   const char* why = nullptr;
+  bool dropped_full = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
     if (queue_.size() >= options_.queue_capacity) {
       dropped = ++stats_.dropped_queue_full;
       why = "queue full";
+      dropped_full = true;
     } else if (!take_token(event.regarding.identity(), at)) {
       dropped = ++stats_.dropped_rate_limited;
       why = "rate limited";
@@ -150,6 +156,7 @@ bool EventRecorder::record(EventRecord event) {
     }
   }
   if (why) {
+    report(dropped_full ? "dropped_queue_full" : "dropped_rate_limited");
     // The first drop and then every hundredth: a flood must not become a flood of log lines.
     if (dropped == 1 || dropped % 100 == 0)
       log::warn("event dropped", {{"reason", event.reason},
@@ -262,15 +269,19 @@ void EventRecorder::write(const Pending& p) {
     if (patched.ok()) {
       ++s.count;
       s.last = p.observed;
-      std::lock_guard lock(mu_);
-      ++stats_.patched;
-      return;
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.patched;
+      }
+      return report("patched");
     }
     if (!patched.error().is_not_found()) {
       log::warn("event series update failed", {{"event", s.ns + "/" + s.name}, {"error", patched.error().to_string()}});
-      std::lock_guard lock(mu_);
-      ++stats_.failed;
-      return;
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.failed;
+      }
+      return report("failed");
     }
     // The Event is gone (its TTL passed, or someone deleted it): start a new one.
     series_.erase(existing);
@@ -293,9 +304,11 @@ void EventRecorder::write(const Pending& p) {
                                     {"object", p.record.regarding.kind + " " + p.record.regarding.namespace_ + "/" +
                                                    p.record.regarding.name},
                                     {"error", created.error().to_string()}});
-    std::lock_guard lock(mu_);
-    ++stats_.failed;
-    return;
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.failed;
+    }
+    return report("failed");
   }
   const json& md = (*created)["metadata"];
   series_[key] = Series{md.value("namespace", ""), md.value("name", ""), 1, p.observed};
@@ -303,6 +316,7 @@ void EventRecorder::write(const Pending& p) {
     std::lock_guard lock(mu_);
     ++stats_.created;
   }
+  report("created");
   forget_old(p.observed);
 }
 

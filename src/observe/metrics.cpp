@@ -87,6 +87,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                          .Help("Informer watches started again, by resource and reason (ended: resumed; failed: dropped or "
                                "refused; expired: 410, relisted)")
                          .Register(*registry_);
+  events_ = &BuildCounter()
+                 .Name("kindly_security_events_total")
+                 .Help("Kubernetes Events the operator recorded, by outcome (created, patched: a series updated, failed, "
+                       "dropped_queue_full, dropped_rate_limited)")
+                 .Register(*registry_);
   compliance_ratio_ = &BuildGauge()
                           .Name("kindly_security_compliance_ratio")
                           .Help("Running pods that pass every audited policy, over all pods the background audit judged (1 when none)")
@@ -185,6 +190,8 @@ void Metrics::set_compliance(std::size_t judged, std::size_t compliant) {
   pods_judged_->Set(static_cast<double>(judged));
   compliance_ratio_->Set(judged == 0 ? 1.0 : static_cast<double>(compliant) / static_cast<double>(judged));
 }
+
+void Metrics::count_event(const char* outcome) { events_->Add({{"outcome", outcome}}).Increment(); }
 
 void Metrics::count_api_request(const std::string& verb, int code) {
   api_requests_->Add({{"verb", verb}, {"code", std::to_string(code)}}).Increment();

@@ -185,6 +185,10 @@ TEST_F(WebhookE2E, MetricsCountDecisions) {
   EXPECT_THAT(m->body, HasSubstr("kindly_security_admission_requests_total{decision=\"denied\",kind=\"Pod\",operation=\"CREATE\"} 1"));
   EXPECT_THAT(m->body, HasSubstr("kindly_security_violations_total{enforcement=\"Deny\",policy=\"no-privileged\",rule=\"privileged\"} 1"));
   EXPECT_THAT(m->body, HasSubstr("kindly_security_decision_duration_seconds_bucket"));
+  // Standalone mode (--policy-dir) counts its policies too: one Deny, one Warn, none invalid.
+  EXPECT_THAT(m->body, HasSubstr("kindly_security_policies{enforcement=\"Deny\",ready=\"true\"} 1"));
+  EXPECT_THAT(m->body, HasSubstr("kindly_security_policies{enforcement=\"Warn\",ready=\"true\"} 1"));
+  EXPECT_THAT(m->body, HasSubstr("kindly_security_policies{enforcement=\"Deny\",ready=\"false\"} 0"));
 }
 
 TEST(WebhookShutdown, SigtermFinishesAndClosesKeepAliveWithinASecond) {

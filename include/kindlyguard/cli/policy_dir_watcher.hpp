@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kindlyguard/policy/policy_store.hpp"
 
@@ -16,7 +18,11 @@ namespace kindlyguard::cli {
 
 class PolicyDirWatcher {
  public:
-  PolicyDirWatcher(std::string dir, policy::PolicyStore& store, std::chrono::milliseconds interval);
+  // Called after each valid set is installed (the policies gauge follows it).
+  using OnLoaded = std::function<void(const std::vector<policy::SecurityPolicy>&)>;
+
+  PolicyDirWatcher(std::string dir, policy::PolicyStore& store, std::chrono::milliseconds interval,
+                   OnLoaded on_loaded = {});
   ~PolicyDirWatcher();
 
   // Loads once; false (with errors logged) when the directory holds an invalid set.
@@ -32,6 +38,7 @@ class PolicyDirWatcher {
   std::string dir_;
   policy::PolicyStore& store_;
   std::chrono::milliseconds interval_;
+  OnLoaded on_loaded_;
   std::string last_fingerprint_;
   bool last_ok_ = false;
   std::mutex mu_;

@@ -88,6 +88,9 @@ struct EventRecorderOptions {
   std::chrono::milliseconds retry_delay{500};
   // The wall clock, for eventTime and the windows; tests substitute their own.
   std::function<std::chrono::system_clock::time_point()> now;
+  // Each Event's fate as it happens: "created", "patched", "failed", "dropped_queue_full" or
+  // "dropped_rate_limited" (the events metric). Called on the recorder's or the caller's thread.
+  std::function<void(const char* outcome)> on_outcome;
 };
 
 struct EventRecorderStats {
@@ -133,6 +136,7 @@ class EventRecorder {
   };
 
   std::chrono::system_clock::time_point now() const;
+  void report(const char* outcome);
   bool take_token(const std::string& object, std::chrono::system_clock::time_point at);  // under mu_
   void run();
   void write(const Pending& p);

@@ -46,6 +46,9 @@ class Metrics : public admission::DecisionObserver {
   void count_reconcile(const std::string& controller, const char* result);
   // An informer's watch started again: reason ended, failed or expired (410, relisted).
   void count_watch_restart(const std::string& resource, const char* reason);
+  // What became of each Event the operator recorded: created, patched (a series), failed,
+  // dropped_queue_full, dropped_rate_limited.
+  void count_event(const char* outcome);
   // The quarantine controller (leader only; zero elsewhere): pods labeled and isolated, and those
   // another NetworkPolicy still lets traffic reach or leave.
   void set_quarantined_pods(std::size_t n);
@@ -64,6 +67,7 @@ class Metrics : public admission::DecisionObserver {
   prometheus::Family<prometheus::Counter>* api_requests_;
   prometheus::Family<prometheus::Counter>* reconciles_;
   prometheus::Family<prometheus::Counter>* watch_restarts_;
+  prometheus::Family<prometheus::Counter>* events_;
   prometheus::Gauge* compliance_ratio_;
   prometheus::Gauge* pods_judged_;
   prometheus::Histogram* latency_;

@@ -4,11 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "kindlyguard/admission/review_json.hpp"
 #include "support/fixtures.hpp"
+#include "support/process.hpp"
 
 namespace kindlyguard::admission {
 namespace {
@@ -40,20 +39,13 @@ json without_managed_fields(json doc) {
   return doc;
 }
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(ReviewJson, BuildsNlohmannsDocumentForEveryBenchmarkAndExampleReview) {
   int files = 0;
   for (const char* dir : {"bench/reviews", "examples/reviews"}) {
     for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(KINDLY_SOURCE_DIR) / dir)) {
       if (e.path().extension() != ".json") continue;
       SCOPED_TRACE(e.path().string());
-      const std::string text = read(e.path());
+      const std::string text = kindlyguard::testing::read_file(e.path().string());
       auto got = parse_review_json(text);
       ASSERT_TRUE(got.ok()) << got.error().to_string();
       expect_same(*got, without_managed_fields(json::parse(text)));

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 
 namespace kindlyguard::controller {
@@ -100,8 +101,19 @@ class EventRecorderTest : public ::testing::Test {
     o.reporting_instance = "kindlyguard-7d9f-abcde";
     o.now = [this] { return clock.now(); };
     o.retry_delay = 1ms;
+    o.on_outcome = [this](const char* outcome) {
+      std::lock_guard lock(outcomes_mu_);
+      ++outcomes_[outcome];
+    };
     return std::make_unique<EventRecorder>(std::move(sink), std::move(o));
   }
+  // What on_outcome reported so far, by outcome.
+  std::map<std::string, int> outcomes() {
+    std::lock_guard lock(outcomes_mu_);
+    return outcomes_;
+  }
+  std::mutex outcomes_mu_;
+  std::map<std::string, int> outcomes_;
   FakeClock clock;
   FakeSink* fake = nullptr;
 };
@@ -172,6 +184,7 @@ TEST_F(EventRecorderTest, IdenticalRecordsWithinTheWindowBumpTheSeries) {
   auto s = rec->stats();
   EXPECT_EQ(s.created, 1u);
   EXPECT_EQ(s.patched, 3u);
+  EXPECT_EQ(outcomes(), (std::map<std::string, int>{{"created", 1}, {"patched", 3}}));
 }
 
 TEST_F(EventRecorderTest, ADifferentReasonTypeNoteOrObjectIsANewEvent) {
@@ -262,6 +275,7 @@ TEST_F(EventRecorderTest, TokenBucketPerObjectBurst25ThenOneEveryFiveMinutes) {
   EXPECT_EQ(s.recorded, 27u);
   EXPECT_EQ(s.dropped_rate_limited, 6u);
   EXPECT_EQ(fake->calls().size(), 27u);
+  EXPECT_EQ(outcomes()["dropped_rate_limited"], 6);
 }
 
 TEST_F(EventRecorderTest, RecordNeverBlocksAFullQueueDrops) {
@@ -281,6 +295,7 @@ TEST_F(EventRecorderTest, RecordNeverBlocksAFullQueueDrops) {
   EXPECT_EQ(rec->stats().dropped_queue_full, 3u);
   fake->open_gate();
   EXPECT_TRUE(rec->flush(10s));
+  EXPECT_EQ(outcomes(), (std::map<std::string, int>{{"created", 3}, {"dropped_queue_full", 3}}));
 }
 
 TEST_F(EventRecorderTest, ServerErrorsAreRetriedThenCountedAsFailed) {
@@ -298,6 +313,7 @@ TEST_F(EventRecorderTest, ServerErrorsAreRetriedThenCountedAsFailed) {
   ASSERT_TRUE(rec->flush(10s));
   EXPECT_EQ(fake->calls().size(), 4u);
   EXPECT_EQ(rec->stats().failed, 2u);
+  EXPECT_EQ(outcomes(), (std::map<std::string, int>{{"failed", 2}}));
 }
 
 TEST_F(EventRecorderTest, ANameTakenAlreadyGetsAnother) {

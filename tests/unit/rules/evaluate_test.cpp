@@ -39,6 +39,15 @@ Request create(const json& obj) {
   return r;
 }
 
+// An UPDATE of `obj` through a pod subresource (ephemeralcontainers, resize), `old` before it.
+Request subresource_update(const json& obj, const json& old, std::string sub) {
+  Request r = create(obj);
+  r.operation = Operation::Update;
+  r.sub_resource = std::move(sub);
+  r.old_object = &old;
+  return r;
+}
+
 Decision decide(const std::vector<SecurityPolicy>& ps, const Request& r) {
   PolicySet set{ps, 1};
   return evaluate(set, r, name_only_namespace_labels());
@@ -146,11 +155,7 @@ TEST(Evaluate, EphemeralContainerUpdatesAreJudged) {
   json debugged = old_pod;
   debugged["spec"]["ephemeralContainers"] = json::parse(
       R"([{"name": "debugger", "image": "busybox", "securityContext": {"privileged": true}}])");
-  Request r = create(debugged);
-  r.operation = Operation::Update;
-  r.sub_resource = "ephemeralcontainers";
-  r.old_object = &old_pod;
-  auto d = decide({p}, r);
+  auto d = decide({p}, subresource_update(debugged, old_pod, "ephemeralcontainers"));
   EXPECT_FALSE(d.allowed);
   EXPECT_THAT(d.message, HasSubstr("ephemeral container \"debugger\""));
 }
@@ -165,10 +170,7 @@ TEST(Evaluate, ResizeUpdatesAreJudged) {
   json old_pod = compliant_pod();
   json resized = old_pod;
   resized["spec"]["containers"][0]["resources"]["limits"]["memory"] = "8Gi";
-  Request r = create(resized);
-  r.operation = Operation::Update;
-  r.sub_resource = "resize";
-  r.old_object = &old_pod;
+  Request r = subresource_update(resized, old_pod, "resize");
   auto d = decide({p}, r);
   EXPECT_TRUE(d.judged);
   EXPECT_FALSE(d.allowed);
