@@ -3,6 +3,9 @@
 
 BUILD_DIR      ?= build
 SANITIZE_DIR   ?= build-sanitize
+# clang for the sanitizer build: it compiles the instrumented -O0 tree in 4 minutes where gcc takes 9.
+SANITIZE_CXX   ?= clang++
+SANITIZE_CC    ?= clang
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
 RUN_DIR        := $(BUILD_DIR)/run
@@ -37,7 +40,8 @@ test: build
 	$(MAKE) --no-print-directory fuzz-short
 
 test-sanitize: deps
-	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DKINDLY_SANITIZE=ON -DKINDLY_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DKINDLY_SANITIZE=ON -DKINDLY_BUILD_BENCH=OFF \
+	  -DCMAKE_C_COMPILER=$(SANITIZE_CC) -DCMAKE_CXX_COMPILER=$(SANITIZE_CXX) $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS)
 
