@@ -130,7 +130,11 @@ bool EventRecorder::take_token(const std::string& object, SysClock::time_point a
   return true;
 }
 
-void EventRecorder::report(const char* outcome) {
+void EventRecorder::tally(std::uint64_t EventRecorderStats::*count, const char* outcome) {
+  {
+    std::lock_guard lock(mu_);
+    ++(stats_.*count);
+  }
   if (options_.on_outcome) options_.on_outcome(outcome);
 }
 
@@ -156,7 +160,7 @@ bool EventRecorder::record(EventRecord event) {
     }
   }
   if (why) {
-    report(dropped_full ? "dropped_queue_full" : "dropped_rate_limited");
+    if (options_.on_outcome) options_.on_outcome(dropped_full ? "dropped_queue_full" : "dropped_rate_limited");
     // The first drop and then every hundredth: a flood must not become a flood of log lines.
     if (dropped == 1 || dropped % 100 == 0)
       log::warn("event dropped", {{"reason", event.reason},
@@ -269,19 +273,11 @@ void EventRecorder::write(const Pending& p) {
     if (patched.ok()) {
       ++s.count;
       s.last = p.observed;
-      {
-        std::lock_guard lock(mu_);
-        ++stats_.patched;
-      }
-      return report("patched");
+      return tally(&EventRecorderStats::patched, "patched");
     }
     if (!patched.error().is_not_found()) {
       log::warn("event series update failed", {{"event", s.ns + "/" + s.name}, {"error", patched.error().to_string()}});
-      {
-        std::lock_guard lock(mu_);
-        ++stats_.failed;
-      }
-      return report("failed");
+      return tally(&EventRecorderStats::failed, "failed");
     }
     // The Event is gone (its TTL passed, or someone deleted it): start a new one.
     series_.erase(existing);
@@ -304,19 +300,11 @@ void EventRecorder::write(const Pending& p) {
                                     {"object", p.record.regarding.kind + " " + p.record.regarding.namespace_ + "/" +
                                                    p.record.regarding.name},
                                     {"error", created.error().to_string()}});
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.failed;
-    }
-    return report("failed");
+    return tally(&EventRecorderStats::failed, "failed");
   }
   const json& md = (*created)["metadata"];
   series_[key] = Series{md.value("namespace", ""), md.value("name", ""), 1, p.observed};
-  {
-    std::lock_guard lock(mu_);
-    ++stats_.created;
-  }
-  report("created");
+  tally(&EventRecorderStats::created, "created");
   forget_old(p.observed);
 }
 

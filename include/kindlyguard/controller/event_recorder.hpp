@@ -136,7 +136,8 @@ class EventRecorder {
   };
 
   std::chrono::system_clock::time_point now() const;
-  void report(const char* outcome);
+  // Counts a write's outcome in stats_ and tells on_outcome.
+  void tally(std::uint64_t EventRecorderStats::*count, const char* outcome);
   bool take_token(const std::string& object, std::chrono::system_clock::time_point at);  // under mu_
   void run();
   void write(const Pending& p);
