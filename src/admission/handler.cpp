@@ -1,11 +1,45 @@
 #include "kindlyguard/admission/handler.hpp"
 
+#include <algorithm>
+
 namespace kindlyguard::admission {
 
 std::string error_body(int status, const std::string& message) {
   nlohmann::json j = {{"status", status}, {"error", message}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+// A metav1.Status, which the API server's webhook client decodes into the error it reports. No
+// Retry-After: with one, client-go would retry within the review's timeout instead of failing.
+std::string unavailable_body(const std::string& message) {
+  nlohmann::json j = {{"apiVersion", "v1"}, {"kind", "Status"},   {"status", "Failure"},
+                      {"message", message}, {"reason", "ServiceUnavailable"}, {"code", 503}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+// The core's decision, or, should it ever throw (a bug: the pod view checks the type of every
+// field a rule reads, so a mistyped field is a 400 denial naming it, not an exception), a denial
+// that says so. Refused rather than answered 500: an input that breaks the judge must not be
+// admitted under failurePolicy Ignore.
+policy::Decision evaluate_or_refuse(const policy::PolicySet& set, const policy::Request& req,
+                                    const policy::NamespaceLabelsFn& namespace_labels) {
+  try {
+    return policy::evaluate(set, req, namespace_labels);
+  } catch (const std::exception& e) {
+    policy::Decision d;
+    d.judged = true;
+    d.allowed = false;
+    d.code = 500;
+    d.message = std::string("kindlyguard failed to judge this request and refuses it (internal error: ") + e.what() +
+                "); please report it with the object";
+    d.note = d.message;
+    return d;
+  }
+}
+
+}  // namespace
 
 Outcome Handler::handle(std::string_view body) const {
   auto start = std::chrono::steady_clock::now();
@@ -16,16 +50,23 @@ Outcome Handler::handle(std::string_view body) const {
     return {400, error_body(400, "invalid AdmissionReview: " + reason)};
   }
   const policy::Request& req = (*review)->request;
+  if (missing_policy_set_)
+    if (std::string why = missing_policy_set_(); !why.empty()) {
+      for (auto* o : observers_) o->on_unjudged(req, why);
+      return {503, unavailable_body("kindlyguard has no policy set loaded yet: " + why +
+                                    "; this review was not judged (the webhook's failurePolicy decides)")};
+    }
 
   policy::PolicySetPtr set = store_.get();  // one set for the whole request
-  policy::Decision decision = policy::evaluate(*set, req, namespace_labels_);
+  policy::Decision decision = evaluate_or_refuse(*set, req, namespace_labels_);
   for (const auto& guard : guards_) {
-    std::string denial = guard(req);
-    if (denial.empty()) continue;
+    GuardDenial denial = guard(req);
+    if (denial.message.empty()) continue;
     decision.judged = true;
+    // A policy's denial (403) is final; a guard's "retry later" (429) only stands alone.
+    decision.code = decision.allowed ? denial.code : std::min(decision.code, denial.code);
     decision.allowed = false;
-    decision.code = 403;
-    decision.message = decision.message.empty() ? denial : decision.message + "; " + denial;
+    decision.message = decision.message.empty() ? denial.message : decision.message + "; " + denial.message;
   }
   std::string out = encode_response((*review)->api_version, req.uid, decision);
   auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);

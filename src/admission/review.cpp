@@ -80,8 +80,8 @@ Result<std::unique_ptr<Review>> decode_review(std::string_view body) {
   if (r.old_object && !r.old_object->is_object()) return Error{"request.oldObject must be an object", "request.oldObject"};
   if ((r.operation == policy::Operation::Create || r.operation == policy::Operation::Update) && !r.object)
     return Error{"a " + op + " request must carry the object", "request.object"};
-  // Some clients omit the object's kind; the request's kind is authoritative.
-  if (r.object && !r.kind.empty() && !r.object->contains("kind")) {
+  // Some clients omit the object's kind (or send null); the request's kind is authoritative.
+  if (r.object && !r.kind.empty() && !member(*r.object, "kind")) {
     json& obj = review->document["request"]["object"];
     obj["kind"] = r.kind;
     r.object = &obj;
@@ -118,7 +118,13 @@ std::string encode_response(const std::string& api_version, const std::string& u
     out += std::to_string(d.code);
     out += R"(,"message":)";
     json_write::string(out, d.message);
-    out += R"(,"reason":"Forbidden"})";
+    // 400: an object the core could not read (a field of the wrong type); 500: the core failed;
+    // 429: retry later (the quarantine's answer to an eviction, read by kubectl drain as a
+    // PodDisruptionBudget's); else a policy denial.
+    out += d.code == 400   ? R"(,"reason":"BadRequest"})"
+           : d.code == 500 ? R"(,"reason":"InternalError"})"
+           : d.code == 429 ? R"(,"reason":"TooManyRequests"})"
+                           : R"(,"reason":"Forbidden"})";
   }
   out += R"(,"uid":)";
   json_write::string(out, uid);

@@ -17,6 +17,9 @@ Commands:
   check     judge manifests offline against SecurityPolicies (exit 0 pass, 1 denied, 2 bad input)
   health    probe the local webhook's /healthz (exit 0 healthy, 1 not)
   certs     generate a CA and a serving certificate (certs self-signed --out-dir DIR)
+  uninstall-cleanup
+            remove what kindlyguard created at run time (quarantine NetworkPolicies, PolicyReports,
+            its serving Secret) after it is uninstalled
   version   print the version
 
 Run 'kindlyguard <command> --help' for a command's flags.
@@ -39,6 +42,7 @@ int run(int argc, char** argv) {
   if (cmd == "check") return check_command(argc, argv);
   if (cmd == "health") return health_command(argc, argv);
   if (cmd == "certs") return certs_command(argc, argv);
+  if (cmd == "uninstall-cleanup") return uninstall_cleanup_command(argc, argv);
   if (cmd == "version" || cmd == "--version") return version_command(argc, argv);
   std::cerr << "kindlyguard: unknown command \"" << cmd << "\"\n\n" << kUsage;
   return 2;

@@ -1,10 +1,12 @@
 // `kindlyguard check`: judges manifests offline with the same core the webhook uses.
 // Exit codes: 0 all pass (warnings allowed), 1 something is denied, 2 bad input or bad policies.
 #include <iostream>
+#include <set>
 
 #include "kindlyguard/cli/commands.hpp"
 #include "kindlyguard/cli/flags.hpp"
 #include "kindlyguard/cli/inputs.hpp"
+#include "kindlyguard/cli/namespace_labels.hpp"
 #include "kindlyguard/cli/policy_files.hpp"
 #include "kindlyguard/policy/evaluate.hpp"
 #include "kindlyguard/policy/parse.hpp"
@@ -33,8 +35,9 @@ const char* lower(policy::Enforcement e) {
 
 // Flattens `kind: List` (and the typed *List kinds kubectl prints) into their items.
 void collect(const json& doc, std::vector<const json*>& out) {
-  if (doc.is_object() && doc.contains("items") && doc["items"].is_array() && doc.value("kind", "").ends_with("List")) {
-    for (const auto& item : doc["items"]) collect(item, out);
+  const json& items = policy::member_at(doc, "items");
+  if (items.is_array() && policy::string_at(doc, "kind").value_or("").ends_with("List")) {
+    for (const auto& item : items) collect(item, out);
     return;
   }
   out.push_back(&doc);
@@ -47,7 +50,11 @@ int check_command(int argc, char** argv) {
               {{"policy", "SecurityPolicy file or directory (repeatable)", "", false, true, 'p'},
                {"filename", "manifest file or directory to judge, or - for stdin (repeatable)", "", false, true, 'f'},
                {"output", "text or json", "text", false, false, 'o'},
-               {"namespace", "namespace for objects that name none", "default", false, false, 'n'}});
+               {"namespace", "namespace for objects that name none", "default", false, false, 'n'},
+               {"namespace-labels",
+                "labels of a namespace, for policies with a namespaceSelector: NAME=KEY=VALUE (repeatable, or "
+                "comma-separated); Namespace objects among the inputs count too",
+                "", false, true, 0}});
   auto parsed = flags.parse(argc, argv, 2);
   if (!parsed.ok()) {
     std::cerr << "error: " << parsed.error().message << "\n";
@@ -76,9 +83,29 @@ int check_command(int argc, char** argv) {
   policy::PolicySet set{std::move(loaded.policies), 1};
 
   bool bad_input = false;
-  std::vector<ObjectResult> results;
-  std::size_t skipped = 0;
-  auto ns_labels = policy::name_only_namespace_labels();
+  NamespaceLabelTable namespaces;
+  for (const auto& value : flags.get_all("namespace-labels")) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      auto comma = value.find(',', start);
+      if (comma == std::string::npos) comma = value.size();
+      if (comma > start)
+        if (auto added = namespaces.add_flag_item(value.substr(start, comma - start)); !added.ok()) {
+          std::cerr << "error: " << added.error().message << "\n";
+          return 2;
+        }
+      start = comma + 1;
+    }
+  }
+
+  // Every input is read before anything is judged, so a Namespace object anywhere in them gives
+  // its labels to every object in that namespace, whatever the order of files.
+  struct Document {
+    std::string source;
+    std::size_t index;
+    json doc;
+  };
+  std::vector<Document> documents;
   for (const auto& input : inputs) {
     auto files = read_inputs(input);
     if (!files.ok()) {
@@ -96,31 +123,64 @@ int check_command(int argc, char** argv) {
       for (std::size_t d = 0; d < docs->size(); ++d) {
         std::vector<const json*> objects;
         collect((*docs)[d], objects);
-        for (const json* obj : objects) {
-          std::string kind = obj->is_object() ? obj->value("kind", "") : "";
-          if (!policy::PodView::is_judged_kind(kind)) {
-            ++skipped;  // Services, ConfigMaps, ...: nothing runs from them
-            continue;
-          }
-          auto view = policy::PodView::from_object(*obj);
-          if (!view.ok()) {
-            std::cerr << "error: " << f.name << " (document " << d << "): " << view.error().to_string() << "\n";
-            bad_input = true;
-            continue;
-          }
-          ObjectResult r{f.name, static_cast<int>(d), kind, view->namespace_(), view->name(), "pass", {}};
-          if (r.namespace_.empty()) r.namespace_ = flags.get("namespace");
-          r.violations = policy::judge_all(set, r.namespace_, *view, ns_labels);
-          for (const auto& v : r.violations) {
-            if (v.enforcement == policy::Enforcement::Deny) r.decision = "deny";
-            else if (v.enforcement == policy::Enforcement::Warn && r.decision != "deny") r.decision = "warn";
-            else if (r.decision == "pass") r.decision = "audit";
-          }
-          results.push_back(std::move(r));
-        }
+        for (const json* obj : objects) namespaces.add_object(*obj);
+        documents.push_back({f.name, d, std::move((*docs)[d])});
       }
     }
   }
+
+  std::vector<std::string> warnings =
+      selector_warnings(set, namespaces, "--namespace-labels NAME=KEY=VALUE or Namespace objects among the inputs");
+  bool any_needs_labels = false;
+  for (const auto& p : set.policies) any_needs_labels |= needs_namespace_labels(p);
+  std::set<std::string> unknown_namespaces;
+
+  std::vector<ObjectResult> results;
+  std::size_t skipped = 0;
+  auto ns_labels = namespaces.fn();
+  for (const auto& document : documents) {
+    std::vector<const json*> objects;
+    collect(document.doc, objects);
+    for (const json* obj : objects) {
+      // kind: 5 is no kind to skip: from_object names the field (value() would throw here).
+      std::string kind(policy::string_at(*obj, "kind").value_or(""));
+      if (!policy::PodView::claims_pod(*obj)) {
+        ++skipped;  // Services, ConfigMaps, ...: nothing runs from them
+        continue;
+      }
+      auto view = policy::PodView::from_object(*obj);
+      if (!view.ok()) {
+        std::cerr << "error: " << document.source << " (document " << document.index << "): " << view.error().to_string() << "\n";
+        bad_input = true;
+        continue;
+      }
+      ObjectResult r{document.source, static_cast<int>(document.index), kind, view->namespace_(), view->name(), "pass", {}};
+      if (r.namespace_.empty()) r.namespace_ = flags.get("namespace");
+      if (any_needs_labels && !namespaces.empty() && !namespaces.knows(r.namespace_) &&
+          unknown_namespaces.insert(r.namespace_).second)
+        warnings.push_back("namespace \"" + r.namespace_ +
+                           "\" has no known labels, so policies that select namespaces by label were judged against "
+                           "its name label alone; give --namespace-labels " + r.namespace_ +
+                           "=KEY=VALUE or its Namespace object");
+      try {
+        r.violations = policy::judge_all(set, r.namespace_, *view, ns_labels);
+      } catch (const std::exception& e) {
+        // Last resort: the view has checked every field a rule reads, so this is a bug; name the
+        // object rather than abort the whole run.
+        std::cerr << "error: " << document.source << " (document " << document.index << "): " << view->describe()
+                  << " could not be judged (internal error: " << e.what() << "); please report it\n";
+        bad_input = true;
+        continue;
+      }
+      for (const auto& v : r.violations) {
+        if (v.enforcement == policy::Enforcement::Deny) r.decision = "deny";
+        else if (v.enforcement == policy::Enforcement::Warn && r.decision != "deny") r.decision = "warn";
+        else if (r.decision == "pass") r.decision = "audit";
+      }
+      results.push_back(std::move(r));
+    }
+  }
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
 
   std::size_t denied = 0, warned = 0, passed = 0;
   for (const auto& r : results) {
@@ -141,6 +201,7 @@ int check_command(int argc, char** argv) {
     }
     out["summary"] = {{"objects", results.size()}, {"denied", denied}, {"warned", warned}, {"passed", passed},
                       {"skipped", skipped}, {"inputErrors", bad_input}};
+    out["warnings"] = warnings;
     std::cout << out.dump(2) << "\n";
   } else {
     for (const auto& r : results)

@@ -54,6 +54,10 @@ Result<bool> setup_background_audit(const Flags& flags, ClusterMode& cluster, po
   auto& pod_informer = cluster.op->informers().get(pods);
   auto* op = cluster.op.get();
   o.caches_synced = [op] { return op->not_ready_reason().empty(); };
+  o.policy_status = [op](const std::string& policy) -> nlohmann::json {
+    auto cached = op->policy_informer().get(policy);
+    return cached ? cached->value("status", nlohmann::json::object()) : nlohmann::json();
+  };
 
   controller::ControllerOptions co;
   co.name = "background-audit";
@@ -62,6 +66,8 @@ Result<bool> setup_background_audit(const Flags& flags, ClusterMode& cluster, po
   auto c = std::make_unique<controller::Controller>(
       co, controller::background_audit_reconciler(*cluster.api, pod_informer, store, cluster.op->namespace_labels(), o));
   // A policy change is audited soon, once a burst of changes (an apply of many policies) settles.
+  // Only a change of spec counts (LivePolicies): the audit's own status writes must not start it
+  // again, or it runs back to back for ever.
   auto* raw = c.get();
   live.on_change([raw](const std::string&) { raw->enqueue_after("audit", std::chrono::seconds(2)); });
   cluster.op->add_controller(std::move(c));

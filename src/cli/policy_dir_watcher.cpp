@@ -9,8 +9,12 @@ namespace kindlyguard::cli {
 namespace fs = std::filesystem;
 
 PolicyDirWatcher::PolicyDirWatcher(std::string dir, policy::PolicyStore& store, std::chrono::milliseconds interval,
-                                   OnLoaded on_loaded)
-    : dir_(std::move(dir)), store_(store), interval_(interval), on_loaded_(std::move(on_loaded)) {}
+                                   OnLoaded on_loaded, OnResult on_result)
+    : dir_(std::move(dir)),
+      store_(store),
+      interval_(interval),
+      on_loaded_(std::move(on_loaded)),
+      on_result_(std::move(on_result)) {}
 
 PolicyDirWatcher::~PolicyDirWatcher() { stop(); }
 
@@ -29,20 +33,50 @@ std::string PolicyDirWatcher::fingerprint() const {
   return fp;
 }
 
+std::string PolicyDirWatcher::last_errors() const {
+  std::lock_guard lock(errors_mu_);
+  return last_errors_;
+}
+
 bool PolicyDirWatcher::load() {
   last_fingerprint_ = fingerprint();
   auto loaded = load_policy_files({dir_});
   if (!loaded.errors.empty()) {
-    for (const auto& e : loaded.errors)
-      log::error("invalid policy; the last valid policy set stays in force", {{"error", e}, {"dir", dir_}});
+    // The first error, for messages (every one is logged below).
+    std::string summary = loaded.errors.front();
+    if (loaded.errors.size() > 1)
+      summary += " (and " + std::to_string(loaded.errors.size() - 1) + " more errors in the log)";
+    {
+      std::lock_guard lock(errors_mu_);
+      last_errors_ = std::move(summary);
+    }
     last_ok_ = false;
+    // Say what the error means for admission: judged by the old set, or not judged at all.
+    const bool degraded = has_valid_set_;
+    const std::string consequence =
+        degraded ? "invalid policy files; the last valid policy set stays in force and this replica stays ready "
+                   "(kindly_security_policy_set_degraded=1) until they are fixed"
+                 : "invalid policy files and no valid policy set loaded yet: every review is answered HTTP 503 "
+                   "(the webhook's failurePolicy decides) and /readyz is 503 until they are fixed";
+    for (const auto& e : loaded.errors) log::error(consequence, {{"error", e}, {"dir", dir_}});
+    if (degraded)
+      log::warn("policy set degraded", {{"dir", dir_},
+                                        {"errors", std::to_string(loaded.errors.size())},
+                                        {"inForceVersion", std::to_string(store_.get()->version)}});
+    if (on_result_) on_result_(false);
     return false;
   }
   std::size_t n = loaded.policies.size();
   auto set = store_.replace(std::move(loaded.policies));
   log::info("policies loaded", {{"dir", dir_}, {"count", std::to_string(n)}, {"version", std::to_string(set->version)}});
   if (on_loaded_) on_loaded_(set->policies);
+  {
+    std::lock_guard lock(errors_mu_);
+    last_errors_.clear();
+  }
   last_ok_ = true;
+  has_valid_set_ = true;
+  if (on_result_) on_result_(true);
   return true;
 }
 

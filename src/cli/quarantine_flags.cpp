@@ -24,6 +24,12 @@ std::vector<std::string> comma_list(const std::string& text) {
   return out;
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
 // A namespace name: an RFC 1123 label.
 bool is_namespace_name(const std::string& s) {
   if (s.empty() || s.size() > 63) return false;
@@ -40,11 +46,23 @@ std::vector<FlagSpec> quarantine_flags() {
        "kindlyguard.io/quarantine=true"},
       {"quarantine-release-users", "comma-separated users who may remove or change the quarantine label", ""},
       {"quarantine-release-groups", "comma-separated groups whose members may remove or change the quarantine label", ""},
-      {"quarantine-forensics-namespace", "namespace from which quarantined pods still accept ingress (empty: none)", ""},
-      {"quarantine-allow-dns", "let quarantined pods reach cluster DNS (kube-system kube-dns, UDP and TCP 53)", "false", true},
+      {"quarantine-delete-users",
+       "comma-separated users who may delete a quarantined pod besides the release users and groups: the cluster's "
+       "controllers, so that scale-downs, garbage collection, namespace deletion and lost nodes never stall (give it "
+       "empty to reserve deletion to the release users and groups)",
+       join(admission::default_quarantine_delete_users())},
+      {"quarantine-forensics-namespace",
+       "namespace from which quarantined pods still accept ingress (empty: none). WIDENS access: a pod that labels "
+       "itself gains this ingress even where its namespace's NetworkPolicies deny it",
+       ""},
+      {"quarantine-allow-dns",
+       "let quarantined pods reach cluster DNS (kube-system kube-dns, UDP and TCP 53). WIDENS access: a pod that labels "
+       "itself gains DNS even where its namespace's NetworkPolicies deny it",
+       "false", true},
       {"quarantine-adminnetworkpolicy",
        "also keep an AdminNetworkPolicy that denies labeled pods' traffic ahead of every NetworkPolicy, where the "
-       "cluster serves policy.networking.k8s.io/v1alpha1 (only where the network plugin enforces it)",
+       "cluster serves policy.networking.k8s.io/v1alpha1 (only where the network plugin enforces it). It only ever "
+       "denies: the allowances above are left to lower-priority admin policies and NetworkPolicies, never allowed",
        "false", true},
   };
 }
@@ -74,12 +92,25 @@ Result<QuarantineSettings> quarantine_settings(const Flags& flags) {
   s.controller.admin_network_policy = flags.get_bool("quarantine-adminnetworkpolicy");
   s.guard.release_users = comma_list(flags.get("quarantine-release-users"));
   s.guard.release_groups = comma_list(flags.get("quarantine-release-groups"));
+  s.guard.delete_users = comma_list(flags.get("quarantine-delete-users"));
   return s;
 }
 
-Result<admission::RequestGuard> quarantine_guard_from_flags(const Flags& flags) {
+Result<admission::RequestGuard> quarantine_guard_from_flags(const Flags& flags, ClusterMode* cluster) {
   auto s = quarantine_settings(flags);
   if (!s.ok()) return s.error();
+  if (cluster) {
+    // An eviction names its pod only: read the pod from the informer every replica keeps (the
+    // quarantine controller's, shared).
+    client::InformerOptions o;
+    o.resource = client::resources::pods;
+    client::Informer* pods = &cluster->op->informers().get(o);
+    s->guard.pod_lookup = [pods](const std::string& ns,
+                                 const std::string& name) -> Result<std::shared_ptr<const nlohmann::json>> {
+      if (!pods->has_synced()) return Error{"its pod cache has not synced yet", ""};
+      return pods->get(ns + "/" + name);
+    };
+  }
   return admission::quarantine_guard(s->guard);
 }
 

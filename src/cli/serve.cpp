@@ -1,10 +1,12 @@
 // `kindlyguard serve`: the admission webhook over HTTPS, /healthz and /readyz, metrics, and the
 // policy source (a directory in standalone mode).
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <pthread.h>
 
 #include "kindlyguard/admission/handler.hpp"
@@ -13,6 +15,7 @@
 #include "kindlyguard/cli/cluster_mode.hpp"
 #include "kindlyguard/cli/commands.hpp"
 #include "kindlyguard/cli/flags.hpp"
+#include "kindlyguard/cli/namespace_labels.hpp"
 #include "kindlyguard/cli/policy_dir_watcher.hpp"
 #include "kindlyguard/cli/quarantine_flags.hpp"
 #include "kindlyguard/observe/audit_log.hpp"
@@ -47,10 +50,38 @@ struct Readiness {
   std::function<std::string()> not_ready_reason;  // "" when ready
 };
 
+std::string_view path_of(const server::HttpRequest& req) {
+  std::string_view path = req.target;
+  if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  return path;
+}
+
+// /healthz, /livez and /readyz; nullopt for any other path.
+std::optional<server::HttpResponse> probe(std::string_view path, const Readiness& readiness) {
+  if (path == "/healthz" || path == "/livez") return text(200, "ok\n");
+  if (path == "/readyz") {
+    std::string why = readiness.not_ready_reason();
+    return why.empty() ? text(200, "ok\n") : text(503, "not ready: " + why + "\n");
+  }
+  return std::nullopt;
+}
+
+// The --probe-listen server: the probes only, never /validate, so it can skip client certificates.
+server::Handler probe_route(const Readiness& readiness) {
+  return [&readiness](const server::HttpRequest& req) -> server::HttpResponse {
+    if (auto r = probe(path_of(req), readiness)) return *r;
+    return text(404, "this port serves /healthz, /livez and /readyz only\n");
+  };
+}
+
+// Loopback only: the probe port has no client authentication, so nothing outside the pod may reach it.
+bool is_loopback(const std::string& host) {
+  return host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
 server::Handler route(const admission::Handler& admission, const Readiness& readiness) {
   return [&admission, &readiness](const server::HttpRequest& req) -> server::HttpResponse {
-    std::string_view path = req.target;
-    if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+    std::string_view path = path_of(req);
     if (path == "/validate") {
       if (req.method != "POST")
         return {405, "application/json", admission::error_body(405, "use POST for /validate"), {{"Allow", "POST"}}};
@@ -61,11 +92,7 @@ server::Handler route(const admission::Handler& admission, const Readiness& read
       auto out = admission.handle(req.body);
       return {out.http_status, "application/json", std::move(out.body), {}};
     }
-    if (path == "/healthz" || path == "/livez") return text(200, "ok\n");
-    if (path == "/readyz") {
-      std::string why = readiness.not_ready_reason();
-      return why.empty() ? text(200, "ok\n") : text(503, "not ready: " + why + "\n");
-    }
+    if (auto r = probe(path, readiness)) return *r;
     return {404, "application/json", admission::error_body(404, "no such path; the webhook answers POST /validate"), {}};
   };
 }
@@ -78,7 +105,15 @@ int serve_command(int argc, char** argv) {
                {"tls-key-file", "serving key (PEM), reloaded when it changes", ""},
                {"client-ca-file", "require client certificates signed by this CA (mTLS)", ""},
                {"policy-dir", "standalone mode: SecurityPolicies from YAML files here, reloaded on change (no API server)", ""},
+               {"namespaces-file",
+                "standalone mode: Namespace objects (YAML or JSON, a file or directory) whose labels policies' "
+                "namespaceSelectors are judged against; read at start",
+                ""},
                {"metrics-listen", "Prometheus /metrics address ADDR:PORT (empty: off)", "0.0.0.0:9090"},
+               {"probe-listen",
+                "loopback ADDR:PORT serving /healthz and /readyz over TLS without client certificates, for "
+                "`kindlyguard health` when --client-ca-file is set (empty: off)",
+                ""},
                {"log-level", "debug, info, warn or error", "info"},
                {"log-format", "json or text", "json"},
                {"audit-log", "write one JSON line per decision on stdout", "true", true},
@@ -120,6 +155,15 @@ int serve_command(int argc, char** argv) {
   if (!listen.ok()) return fail(listen.error().to_string());
   if (flags.get("tls-cert-file").empty() || flags.get("tls-key-file").empty())
     return fail("--tls-cert-file and --tls-key-file are required (kindlyguard certs self-signed --out-dir DIR makes a pair)");
+  std::optional<std::pair<std::string, uint16_t>> probe_listen;
+  if (!flags.get("probe-listen").empty()) {
+    auto p = split_listen(flags.get("probe-listen"), "--probe-listen");
+    if (!p.ok()) return fail(p.error().to_string());
+    if (!is_loopback(p->first))
+      return fail("--probe-listen: \"" + flags.get("probe-listen") +
+                  "\" is not a loopback address; the probe port has no client authentication, so give 127.0.0.1:PORT");
+    probe_listen = *p;
+  }
   auto grace_flag = flags.get_duration("shutdown-grace");
   if (!grace_flag.ok()) return fail(grace_flag.error().to_string());
   const std::chrono::milliseconds grace = *grace_flag;
@@ -142,17 +186,33 @@ int serve_command(int argc, char** argv) {
   if (!policy_dir.empty()) {
     if (flags.get("certs-mode") == "self-managed")
       return fail("--certs-mode self-managed keeps the certificate in a Secret: it needs the API server, not --policy-dir");
+    // Without an API server, namespace labels come from a file; a policy whose namespaceSelector
+    // needs labels nobody gave is said loudly at every load, never silently left unapplied.
+    auto namespaces = std::make_shared<NamespaceLabelTable>();
+    if (!flags.get("namespaces-file").empty()) {
+      auto added = namespaces->add_file(flags.get("namespaces-file"));
+      if (!added.ok()) return fail("--namespaces-file: " + added.error().to_string());
+      log::info("namespace labels loaded", {{"file", flags.get("namespaces-file")}, {"namespaces", std::to_string(*added)}});
+    }
+    namespace_labels = namespaces->fn();
     // Every policy of a set that loaded is valid (an invalid file keeps the whole old set).
-    auto count_policies = [&metrics](const std::vector<policy::SecurityPolicy>& policies) {
+    auto count_policies = [&metrics, namespaces](const std::vector<policy::SecurityPolicy>& policies) {
       std::map<std::pair<std::string, bool>, std::size_t> counts;
       for (const auto& p : policies) ++counts[{policy::to_string(p.enforcement), true}];
       metrics.set_policies(counts);
+      policy::PolicySet loaded{policies, 0};
+      for (const auto& w : selector_warnings(loaded, *namespaces, "--namespaces-file with the cluster's Namespace objects"))
+        log::warn(w);
     };
-    watcher = std::make_unique<PolicyDirWatcher>(policy_dir, store, std::chrono::milliseconds(1000), count_policies);
-    watcher->load();  // an invalid set is logged; readiness says so until a valid one loads
+    watcher = std::make_unique<PolicyDirWatcher>(policy_dir, store, std::chrono::milliseconds(1000), count_policies,
+                                                 [&metrics](bool ok) { metrics.set_policy_set_degraded(!ok); });
+    watcher->load();  // an invalid set is logged; reviews are answered errors until a valid one loads
     watcher->start();
+    // Ready as soon as some valid set judges; a later broken edit keeps the last valid set in
+    // force and the replica ready (the degraded gauge and the log say so).
     readiness.not_ready_reason = [&] {
-      return watcher->last_load_ok() ? std::string() : "no valid policy set loaded from " + policy_dir;
+      return watcher->has_valid_set() ? std::string()
+                                       : "no valid policy set loaded from " + policy_dir + ": " + watcher->last_errors();
     };
   } else {
     auto made = make_cluster_mode(flags, store, metrics);
@@ -165,7 +225,23 @@ int serve_command(int argc, char** argv) {
   }
 
   admission::Handler handler(store, namespace_labels);
-  auto quarantine_guard = quarantine_guard_from_flags(flags);
+  // Fail closed: until a policy set is loaded (standalone) or the informers have synced (cluster),
+  // reviews are answered HTTP 503, never "allowed". Cluster readiness checks beyond the informers
+  // (the serving certificate) do not stop judging.
+  if (watcher)
+    handler.require_policy_set([&] {
+      return watcher->has_valid_set() ? std::string()
+                                      : "the policy files in " + policy_dir + " are invalid: " + watcher->last_errors();
+    });
+  else
+    // Informers never unsync once synced: after the first "" the check is one atomic load.
+    handler.require_policy_set([&cluster, synced = std::make_shared<std::atomic<bool>>(false)] {
+      if (synced->load(std::memory_order_acquire)) return std::string();
+      std::string why = cluster->op->not_ready_reason();
+      if (why.empty()) synced->store(true, std::memory_order_release);
+      return why;
+    });
+  auto quarantine_guard = quarantine_guard_from_flags(flags, cluster.get());
   if (!quarantine_guard.ok()) return fail(quarantine_guard.error().to_string());
   handler.add_guard(std::move(*quarantine_guard));
   observe::AuditLog audit_log;
@@ -217,6 +293,20 @@ int serve_command(int argc, char** argv) {
   if (!server.ok()) return fail(server.error().to_string());
   log::info("webhook serving", {{"address", listen->first + ":" + std::to_string((*server)->port())},
                                 {"policies", policy_dir.empty() ? "cluster" : policy_dir}});
+  std::unique_ptr<server::HttpsServer> probe_server;
+  if (probe_listen) {
+    server::ServerOptions popts = options;
+    popts.address = probe_listen->first;
+    popts.port = probe_listen->second;
+    popts.client_ca_file.clear();
+    popts.threads = 1;
+    popts.max_connections = 16;
+    popts.on_certificate_loaded = nullptr;  // the webhook's server reports the certificate
+    auto started = server::HttpsServer::start(popts, probe_route(readiness));
+    if (!started.ok()) return fail("--probe-listen: " + started.error().to_string());
+    probe_server = std::move(*started);
+    log::info("probes serving", {{"address", probe_listen->first + ":" + std::to_string(probe_server->port())}});
+  }
   // The informers start once the webhook answers, so /readyz can say what it is waiting for.
   if (cluster) cluster->op->start();
 
@@ -224,6 +314,7 @@ int serve_command(int argc, char** argv) {
   sigwait(&signals, &sig);
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->shutdown(grace);
+  if (probe_server) probe_server->shutdown(std::chrono::milliseconds(0));
   if (watcher) watcher->stop();
   if (cluster) cluster->op->stop();  // the leader releases its Lease so a successor takes over at once
   log::info("stopped");

@@ -1,6 +1,7 @@
 #include "kindlyguard/controller/background_audit.hpp"
 
 #include <atomic>
+#include <iterator>
 #include <map>
 
 #include "kindlyguard/util/log.hpp"
@@ -74,12 +75,30 @@ json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, c
 
 bool same_report_content(const json& a, const json& b) { return strip_timestamps(a) == strip_timestamps(b); }
 
+bool status_write_due(const json& cached_status, std::size_t violations, const std::string& uid, std::int64_t generation,
+                      const std::optional<AuditStatusWrite>& last, std::chrono::steady_clock::time_point now,
+                      std::chrono::milliseconds refresh) {
+  if (!last || last->uid != uid || last->generation != generation || last->violations != violations) return true;
+  if (now - last->at >= refresh) return true;
+  if (!cached_status.is_object()) return false;
+  const auto time = cached_status.find("lastAuditTime");
+  // RFC 3339 times in one format (UTC, whole seconds) compare as strings.
+  if (time == cached_status.end() || !time->is_string() || time->get<std::string>() < last->time) return false;
+  const auto v = cached_status.find("violations");
+  return v == cached_status.end() || !v->is_number_integer() ||
+         v->get<std::int64_t>() != static_cast<std::int64_t>(violations);
+}
+
 Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const client::Informer& pods,
                                                   const policy::PolicyStore& store,
                                                   policy::NamespaceLabelsFn namespace_labels,
                                                   BackgroundAuditOptions options) {
   auto reports_off = std::make_shared<std::atomic<bool>>(!options.reports);
-  return [&api, &pods, &store, namespace_labels, options, reports_off](const std::string&) -> ReconcileResult {
+  // Per policy, what this process last wrote to its status. The audit has one key, so the work
+  // queue never runs two of these reconciles at once: no lock needed.
+  auto status_written = std::make_shared<std::map<std::string, AuditStatusWrite>>();
+  return [&api, &pods, &store, namespace_labels, options, reports_off,
+          status_written](const std::string&) -> ReconcileResult {
     if (!pods.has_synced() || (options.caches_synced && !options.caches_synced()))
       return ReconcileResult::requeue_after(std::chrono::seconds(1));
     const auto started = std::chrono::steady_clock::now();
@@ -93,12 +112,31 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
     std::string errors;
     auto note = [&errors](const std::string& e) { errors += (errors.empty() ? "" : "; ") + e; };
 
-    // SecurityPolicy status.
+    // SecurityPolicy status: only what says something new (a write per audit per policy would be
+    // a stream of writes into etcd on an idle cluster, each coming back as a watch event).
+    std::size_t status_writes = 0;
+    std::size_t report_writes = 0;
+    std::map<std::string, const policy::SecurityPolicy*> in_force;
+    for (const auto& p : set->policies) in_force[p.name] = &p;
+    const auto steady_now = std::chrono::steady_clock::now();
     for (const auto& [policy, violating] : outcome.violating_pods) {
+      const auto* p = in_force[policy];
+      const std::string uid = p ? p->uid : "";
+      const std::int64_t generation = p ? p->generation : 0;
+      const json cached = options.policy_status ? options.policy_status(policy) : json();
+      auto last = status_written->find(policy);
+      const auto previous = last != status_written->end() ? std::optional(last->second) : std::nullopt;
+      if (!status_write_due(cached, violating, uid, generation, previous, steady_now, options.status_refresh)) continue;
       json patch = {{"status", {{"violations", violating}, {"lastAuditTime", now_text}}}};
       auto r = api.patch(client::resources::security_policies, "", policy, client::PatchType::Merge, patch, {}, "status");
-      if (!r.ok() && !r.error().is_not_found()) note("status of SecurityPolicy " + policy + ": " + r.error().to_string());
+      ++status_writes;
+      if (r.ok()) (*status_written)[policy] = {uid, generation, violating, now_text, steady_now};
+      else if (!r.error().is_not_found())
+        note("status of SecurityPolicy " + policy + ": " + r.error().to_string());
     }
+    // Policies no longer in the set (deleted) are forgotten.
+    for (auto it = status_written->begin(); it != status_written->end();)
+      it = outcome.violating_pods.count(it->first) ? std::next(it) : status_written->erase(it);
 
     // PolicyReports.
     if (!reports_off->load()) {
@@ -123,15 +161,18 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
           if (it != current.end()) {
             if (same_report_content(want, prev)) continue;  // no churn
             want["metadata"]["resourceVersion"] = prev["metadata"].value("resourceVersion", "");
+            ++report_writes;
             auto r = api.update(client::resources::policy_reports, want);
             if (!r.ok()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
           } else {
+            ++report_writes;
             auto r = api.create(client::resources::policy_reports, want);
             if (!r.ok()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
           }
         }
         for (const auto& [ns, report] : current) {
           if (outcome.namespaces.count(ns)) continue;
+          ++report_writes;
           auto r = api.remove(client::resources::policy_reports, ns, kPolicyReportName);
           if (!r.ok() && !r.error().is_not_found()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
         }
@@ -170,6 +211,8 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
                                    {"judged", std::to_string(outcome.pods_judged)},
                                    {"compliant", std::to_string(outcome.pods_compliant)},
                                    {"namespaces", std::to_string(outcome.namespaces.size())},
+                                   {"statusWrites", std::to_string(status_writes)},
+                                   {"reportWrites", std::to_string(report_writes)},
                                    {"durationMs", std::to_string(took.count())}});
     if (!errors.empty()) return ReconcileResult::failed(errors);
     return ReconcileResult::done();

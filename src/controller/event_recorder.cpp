@@ -1,10 +1,11 @@
-// EventRecorder: a bounded queue in front of one writer thread; aggregation into series and a
-// token bucket per object, as client-go does. See event_recorder.hpp.
+// EventRecorder: a bounded queue in front of one writer thread; aggregation into series first,
+// then a token bucket per object and source for new series, as client-go does. See event_recorder.hpp.
 #include "kindlyguard/controller/event_recorder.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 #include "kindlyguard/util/log.hpp"
 
@@ -114,8 +115,12 @@ EventRecorder::~EventRecorder() { stop(); }
 
 SysClock::time_point EventRecorder::now() const { return options_.now ? options_.now() : SysClock::now(); }
 
-bool EventRecorder::take_token(const std::string& object, SysClock::time_point at) {
-  auto [it, fresh] = buckets_.try_emplace(object);
+bool EventRecorder::take_token(const EventRecord& r, SysClock::time_point at) {
+  std::string key = r.regarding.identity() + "\x1f" + r.source;
+  // Past max_tracked, sources not seen yet share one bucket: forged sources cannot grow the map,
+  // and the sources already tracked keep theirs.
+  if (buckets_.size() >= options_.max_tracked && !buckets_.count(key)) key = "\x1f(overflow)";
+  auto [it, fresh] = buckets_.try_emplace(key);
   Bucket& b = it->second;
   const double burst = std::max(1, options_.burst);
   if (fresh) {
@@ -130,6 +135,22 @@ bool EventRecorder::take_token(const std::string& object, SysClock::time_point a
   return true;
 }
 
+void EventRecorder::enqueue(Pending p) {
+  queue_.push_back(std::move(p));
+  queued_[queue_.back().key] = &queue_.back();  // deque elements stay put while others come and go
+}
+
+void EventRecorder::sweep(SysClock::time_point at) {
+  for (auto& [key, series] : series_) {
+    if (series.unsent == 0 || at - series.written < options_.series_patch_interval) continue;
+    if (queued_.count(key) || key == writing_) continue;  // that write will take them along
+    if (queue_.size() >= options_.queue_capacity) return;
+    enqueue(Pending{key, series.record, series.unsent_last, series.unsent_last, series.unsent});
+    series.unsent = 0;
+    --unsent_series_;
+  }
+}
+
 void EventRecorder::tally(std::uint64_t EventRecorderStats::*count, const char* outcome) {
   {
     std::lock_guard lock(mu_);
@@ -140,23 +161,51 @@ void EventRecorder::tally(std::uint64_t EventRecorderStats::*count, const char* 
 
 bool EventRecorder::record(EventRecord event) {
   const auto at = now();
+  event.note = cut_note(std::move(event.note));
+  const std::string key = series_key_of(event);
   std::uint64_t dropped = 0;
   const char* why = nullptr;
   bool dropped_full = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
+    // Grouping first: a repeat of a series is a count, never a new Event, and costs no token.
+    if (auto q = queued_.find(key); q != queued_.end()) {
+      Pending& waiting = *q->second;  // its write has not started: one more occurrence in it
+      ++waiting.count;
+      waiting.last_observed = std::max(waiting.last_observed, at);
+      ++stats_.recorded;
+      ++stats_.aggregated;
+      return true;
+    }
+    auto s = series_.find(key);
+    const bool repeat = s != series_.end() && at - s->second.last <= options_.series_window;
+    if (repeat && at - s->second.written < options_.series_patch_interval) {
+      Series& series = s->second;  // written a moment ago: the next write (or the sweep) counts it
+      if (series.unsent++ == 0) ++unsent_series_;
+      series.unsent_last = std::max(series.unsent_last, at);
+      series.last = std::max(series.last, at);
+      ++stats_.recorded;
+      ++stats_.aggregated;
+      return true;
+    }
     if (queue_.size() >= options_.queue_capacity) {
       dropped = ++stats_.dropped_queue_full;
       why = "queue full";
       dropped_full = true;
-    } else if (!take_token(event.regarding.identity(), at)) {
+    } else if (!repeat && key != writing_ && !take_token(event, at)) {
+      // Only new series reach the rate limit, and each (object, source) has its own bucket.
       dropped = ++stats_.dropped_rate_limited;
       why = "rate limited";
     } else {
       ++stats_.recorded;
-      event.note = cut_note(std::move(event.note));
-      queue_.push_back({std::move(event), at});
+      Pending p{key, std::move(event), at, at, 1};
+      if (repeat && s->second.unsent > 0) {
+        p.count += s->second.unsent;
+        s->second.unsent = 0;
+        --unsent_series_;
+      }
+      enqueue(std::move(p));
     }
   }
   if (why) {
@@ -165,6 +214,7 @@ bool EventRecorder::record(EventRecord event) {
     if (dropped == 1 || dropped % 100 == 0)
       log::warn("event dropped", {{"reason", event.reason},
                                   {"object", event.regarding.kind + " " + event.regarding.namespace_ + "/" + event.regarding.name},
+                                  {"source", event.source},
                                   {"why", why},
                                   {"dropped", std::to_string(dropped)}});
     return false;
@@ -190,6 +240,7 @@ void EventRecorder::stop() {
   if (worker_.joinable()) worker_.join();
   std::lock_guard lock(mu_);
   stats_.abandoned += queue_.size();
+  queued_.clear();
   queue_.clear();
 }
 
@@ -201,18 +252,23 @@ EventRecorderStats EventRecorder::stats() const {
 void EventRecorder::run() {
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    cv_.wait_for(lock, options_.sweep_every, [this] { return stopping_ || !queue_.empty(); });
     if (stopping_) break;
+    if (unsent_series_ > 0) sweep(now());
+    if (queue_.empty()) continue;
     Pending p = std::move(queue_.front());
+    queued_.erase(p.key);
     queue_.pop_front();
+    writing_ = p.key;
     busy_ = true;
     lock.unlock();
     try {
-      write(p);
+      write(std::move(p));
     } catch (const std::exception& e) {
-      log::error("writing an event threw", {{"reason", p.record.reason}, {"error", e.what()}});
+      log::error("writing an event threw", {{"error", e.what()}});
     }
     lock.lock();
+    writing_.clear();
     busy_ = false;
     if (queue_.empty()) idle_cv_.notify_all();
   }
@@ -248,39 +304,58 @@ json EventRecorder::build(const Pending& p, const std::string& name) const {
 }
 
 void EventRecorder::forget_old(SysClock::time_point at) {
-  if (series_.size() <= options_.max_tracked) return;
-  for (auto it = series_.begin(); it != series_.end();)
-    it = at - it->second.last > options_.series_window ? series_.erase(it) : std::next(it);
-  while (series_.size() > options_.max_tracked) {
-    auto oldest = std::min_element(series_.begin(), series_.end(),
-                                   [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
-    series_.erase(oldest);
+  if (series_.size() > options_.max_tracked) {
+    auto erase = [this](std::map<std::string, Series>::iterator it) {
+      if (it->second.unsent > 0) --unsent_series_;
+      return series_.erase(it);
+    };
+    for (auto it = series_.begin(); it != series_.end();)
+      it = at - it->second.last > options_.series_window ? erase(it) : std::next(it);
+    while (series_.size() > options_.max_tracked)
+      erase(std::min_element(series_.begin(), series_.end(),
+                             [](const auto& a, const auto& b) { return a.second.last < b.second.last; }));
   }
-  std::lock_guard lock(mu_);
   // A bucket idle long enough to be full again says nothing: forget it.
   const auto full_after = options_.refill_every * std::max(1, options_.burst);
   for (auto it = buckets_.begin(); it != buckets_.end();)
     it = at - it->second.updated > full_after ? buckets_.erase(it) : std::next(it);
 }
 
-void EventRecorder::write(const Pending& p) {
-  const std::string key = series_key_of(p.record);
-  auto existing = series_.find(key);
-  if (existing != series_.end() && p.observed - existing->second.last <= options_.series_window) {
-    Series& s = existing->second;
-    json patch = {{"series", {{"count", s.count + 1}, {"lastObservedTime", format_micro_time(p.observed)}}}};
+void EventRecorder::write(Pending p) {
+  std::optional<Series> existing;
+  {
+    std::lock_guard lock(mu_);
+    auto it = series_.find(p.key);
+    if (it != series_.end() && p.observed - it->second.last <= options_.series_window) existing = it->second;
+  }
+  if (existing) {
+    const Series& s = *existing;
+    json patch = {{"series", {{"count", s.count + p.count}, {"lastObservedTime", format_micro_time(p.last_observed)}}}};
     auto patched = attempt([&] { return sink_->patch(s.ns, s.name, patch); });
     if (patched.ok()) {
-      ++s.count;
-      s.last = p.observed;
+      {
+        std::lock_guard lock(mu_);
+        if (auto it = series_.find(p.key); it != series_.end()) {
+          it->second.count += p.count;
+          it->second.last = std::max(it->second.last, p.last_observed);
+          it->second.written = now();
+        }
+      }
       return tally(&EventRecorderStats::patched, "patched");
     }
     if (!patched.error().is_not_found()) {
       log::warn("event series update failed", {{"event", s.ns + "/" + s.name}, {"error", patched.error().to_string()}});
       return tally(&EventRecorderStats::failed, "failed");
     }
-    // The Event is gone (its TTL passed, or someone deleted it): start a new one.
-    series_.erase(existing);
+    // The Event is gone (its TTL passed, or someone deleted it): start a new one with this count.
+    std::lock_guard lock(mu_);
+    if (auto it = series_.find(p.key); it != series_.end()) {
+      if (it->second.unsent > 0) {
+        p.count += it->second.unsent;
+        --unsent_series_;
+      }
+      series_.erase(it);
+    }
   }
 
   // client-go's naming: the object's name and the time in hex nanoseconds.
@@ -292,6 +367,8 @@ void EventRecorder::write(const Pending& p) {
     char hex[24];
     std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(nanos + salt));
     json event = build(p, prefix + "." + hex);
+    if (p.count > 1)  // repeats arrived before the first write: the Event starts as a series
+      event["series"] = {{"count", p.count}, {"lastObservedTime", format_micro_time(p.last_observed)}};
     created = attempt([&] { return sink_->create(event); });
     if (created.ok() || !created.error().is_already_exists()) break;
   }
@@ -303,9 +380,14 @@ void EventRecorder::write(const Pending& p) {
     return tally(&EventRecorderStats::failed, "failed");
   }
   const json& md = (*created)["metadata"];
-  series_[key] = Series{md.value("namespace", ""), md.value("name", ""), 1, p.observed};
+  {
+    std::lock_guard lock(mu_);
+    Series& s = series_[p.key];
+    if (s.unsent > 0) --unsent_series_;  // an expired series of the same key is replaced
+    s = Series{md.value("namespace", ""), md.value("name", ""), p.count, p.last_observed, now(), 0, {}, p.record};
+    forget_old(p.observed);
+  }
   tally(&EventRecorderStats::created, "created");
-  forget_old(p.observed);
 }
 
 }  // namespace kindlyguard::controller

@@ -12,6 +12,10 @@ std::string name_of(const nlohmann::json& o) {
   const auto* md = o.is_object() && o.contains("metadata") ? &o["metadata"] : nullptr;
   return md && md->is_object() && (*md)["name"].is_string() ? (*md)["name"].get<std::string>() : "";
 }
+std::string uid_of(const nlohmann::json& o) {
+  const auto& md = o["metadata"];
+  return md.contains("uid") && md["uid"].is_string() ? md["uid"].get<std::string>() : "";
+}
 std::int64_t generation_of(const nlohmann::json& o) {
   const auto& md = o["metadata"];
   return md.contains("generation") && md["generation"].is_number_integer() ? md["generation"].get<std::int64_t>() : 0;
@@ -21,6 +25,16 @@ std::int64_t generation_of(const nlohmann::json& o) {
 void LivePolicies::upsert(const nlohmann::json& object) {
   const std::string name = name_of(object);
   if (name.empty()) return;
+  {
+    // A status or metadata update (above all our own status writes) must start no work: no parse,
+    // no new set, no listener. Comparing the spec covers the generation (which the API server bumps
+    // only for spec changes) and also CRDs without the status subresource and objects without one.
+    Judged now{uid_of(object), object.value("spec", nlohmann::json())};
+    std::lock_guard lock(mu_);
+    auto it = judged_.find(name);
+    if (it != judged_.end() && it->second.uid == now.uid && it->second.spec == now.spec) return;
+    judged_[name] = std::move(now);
+  }
   const std::int64_t generation = generation_of(object);
   auto parsed = policy::parse_policy(object);
   {
@@ -50,14 +64,10 @@ void LivePolicies::upsert(const nlohmann::json& object) {
       log::warn("SecurityPolicy is invalid", {{"policy", name}, {"generation", std::to_string(generation)},
                                               {"error", parsed.error().to_string()}});
     }
-    const bool unchanged_verdict = [&] {
-      auto it = readiness_.find(name);
-      return it != readiness_.end() && it->second.ready == r.ready && it->second.message == r.message &&
-             it->second.observed_generation == r.observed_generation;
-    }();
     readiness_[name] = std::move(r);
-    // A status-only update (our own write) changes nothing in force: no new set.
-    if (!(unchanged_verdict)) publish_locked();
+    // Only a new spec or a new object gets here (status-only updates returned above), so the set
+    // is installed again: with the same verdict, it still carries the new uid (Events name it).
+    publish_locked();
   }
   for (const auto& f : listeners_) f(name);
 }
@@ -69,6 +79,7 @@ void LivePolicies::remove(const nlohmann::json& object) {
     std::lock_guard lock(mu_);
     valid_.erase(name);
     readiness_.erase(name);
+    judged_.erase(name);
     publish_locked();
   }
   for (const auto& f : listeners_) f(name);

@@ -20,6 +20,11 @@ const json& metadata_of(const json& obj) {
 
 json name_selector(const std::string& ns) { return {{"matchLabels", {{"kubernetes.io/metadata.name", ns}}}}; }
 
+// Every namespace but these.
+json not_named(const std::vector<std::string>& names) {
+  return {{"matchExpressions", json::array({{{"key", "kubernetes.io/metadata.name"}, {"operator", "NotIn"}, {"values", names}}})}};
+}
+
 // The selector as Kubernetes means it, so equivalent spellings compare equal; an invalid one is
 // kept as its text so that it differs from any valid one.
 std::string selector_meaning(const json& j) {
@@ -83,25 +88,46 @@ json desired_network_policy(const QuarantineConfig& config, const std::string& n
           {"spec", std::move(spec)}};
 }
 
+// Only Deny rules, never Allow or Pass. An Allow at our priority (0, ahead of every other admin
+// policy) would be final and override what another admin policy denies; a Pass would skip those
+// denies too. So the allowances (forensics ingress, DNS egress) are expressed by not denying that
+// traffic here: it falls through to lower-priority admin policies (whose denies still hold) and
+// then to the NetworkPolicies, where ours allows it (and only when an admin asked for it).
 json desired_admin_network_policy(const QuarantineConfig& config) {
   json ingress = json::array();
-  if (!config.forensics_namespace.empty())
-    ingress.push_back({{"name", "allow-forensics"},
-                       {"action", "Allow"},
-                       {"from", json::array({{{"namespaces", name_selector(config.forensics_namespace)}}})}});
-  ingress.push_back({{"name", "deny-all-ingress"}, {"action", "Deny"}, {"from", json::array({{{"namespaces", json::object()}}})}});
+  if (config.forensics_namespace.empty())
+    ingress.push_back({{"name", "deny-all-ingress"}, {"action", "Deny"}, {"from", json::array({{{"namespaces", json::object()}}})}});
+  else
+    ingress.push_back({{"name", "deny-ingress-except-forensics"},
+                       {"action", "Deny"},
+                       {"from", json::array({{{"namespaces", not_named({config.forensics_namespace})}}})}});
   json egress = json::array();
-  if (config.allow_dns)
-    egress.push_back({{"name", "allow-dns"},
-                      {"action", "Allow"},
-                      {"to", json::array({{{"pods",
-                                            {{"namespaceSelector", name_selector("kube-system")},
-                                             {"podSelector", {{"matchLabels", {{"k8s-app", "kube-dns"}}}}}}}}})},
-                      {"ports", json::array({{{"portNumber", {{"protocol", "UDP"}, {"port", 53}}}},
-                                             {{"portNumber", {{"protocol", "TCP"}, {"port", 53}}}}})}});
-  egress.push_back({{"name", "deny-all-egress"},
-                    {"action", "Deny"},
-                    {"to", json::array({{{"namespaces", json::object()}}, {{"networks", {"0.0.0.0/0", "::/0"}}}})}});
+  if (!config.allow_dns) {
+    egress.push_back({{"name", "deny-all-egress"},
+                      {"action", "Deny"},
+                      {"to", json::array({{{"namespaces", json::object()}}, {{"networks", {"0.0.0.0/0", "::/0"}}}})}});
+  } else {
+    // Everything but kube-dns on port 53: other namespaces, other kube-system pods, and the DNS
+    // pods on every other port. No `networks` peer: it matches pod addresses too, DNS included;
+    // traffic to addresses outside the cluster is then left to the NetworkPolicy (deny-all).
+    const json dns_pods = {{"namespaceSelector", name_selector("kube-system")}, {"podSelector", {{"matchLabels", {{"k8s-app", "kube-dns"}}}}}};
+    const json other_kube_system = {
+        {"namespaceSelector", name_selector("kube-system")},
+        {"podSelector", {{"matchExpressions", json::array({{{"key", "k8s-app"}, {"operator", "NotIn"}, {"values", json::array({"kube-dns"})}}})}}}};
+    egress.push_back({{"name", "deny-egress-except-dns"},
+                      {"action", "Deny"},
+                      {"to", json::array({{{"namespaces", not_named({"kube-system"})}}, {{"pods", other_kube_system}}})}});
+    json other_ports = json::array();
+    for (const char* protocol : {"TCP", "UDP"}) {
+      other_ports.push_back({{"portRange", {{"protocol", protocol}, {"start", 1}, {"end", 52}}}});
+      other_ports.push_back({{"portRange", {{"protocol", protocol}, {"start", 54}, {"end", 65535}}}});
+    }
+    other_ports.push_back({{"portRange", {{"protocol", "SCTP"}, {"start", 1}, {"end", 65535}}}});
+    egress.push_back({{"name", "deny-dns-pods-other-ports"},
+                      {"action", "Deny"},
+                      {"to", json::array({{{"pods", dns_pods}}})},
+                      {"ports", std::move(other_ports)}});
+  }
   return {{"apiVersion", admin_network_policies.api_version()},
           {"kind", admin_network_policies.kind},
           {"metadata", {{"name", kQuarantinePolicyName}, {"labels", {{kManagedByLabel, kManagedByValue}}}}},

@@ -34,7 +34,9 @@ std::string isolation_note(const QuarantineConfig& c, bool admin_policy) {
   if (c.allow_dns) except.push_back("egress to cluster DNS (kube-system kube-dns, port 53)");
   std::string note = std::string("Isolated by NetworkPolicy ") + kQuarantinePolicyName + ": no ingress or egress" +
                      (except.empty() ? "" : " except " + join(except, " and ")) + " (label " + c.label() + ").";
-  if (admin_policy) note += std::string(" AdminNetworkPolicy ") + kQuarantinePolicyName + " denies it ahead of all NetworkPolicies.";
+  if (admin_policy)
+    note += std::string(" AdminNetworkPolicy ") + kQuarantinePolicyName + " denies it ahead of all NetworkPolicies" +
+            (except.empty() ? "" : " (the exceptions it leaves to the other policies, never allows)") + ".";
   return note + " Remove the label to release the pod.";
 }
 

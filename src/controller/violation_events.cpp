@@ -52,6 +52,10 @@ std::vector<EventRecord> PolicyViolationEvents::events_for(const policy::Request
                                (request.name.empty() ? "(generated name)" : request.name);
     e.note = std::string(verdict_word(enforcement[name])) + " " + operation_word(request.operation) + " of " + object +
              " by " + (request.username.empty() ? "(unknown user)" : request.username) + ": " + rule_list;
+    // Repeats of the same request (policy, object, user, rules) group into one series (the note is
+    // the series key); new series are rate-limited per requesting namespace, so violations in one
+    // namespace (or forged reviews naming one) never use up the Events of the others.
+    e.source = request.namespace_.empty() ? "(cluster-scoped)" : "namespace/" + request.namespace_;
     out.push_back(std::move(e));
   }
   return out;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "kindlyguard/observe/audit_log.hpp"
+#include "kindlyguard/policy/pod_view.hpp"
 
 namespace kindlyguard::observe {
 
@@ -52,7 +53,8 @@ using prometheus::BuildHistogram;
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   requests_ = &BuildCounter()
                    .Name("kindly_security_admission_requests_total")
-                   .Help("Admission reviews answered, by operation, kind and decision (allowed, denied, warned, audited)")
+                   .Help("Admission reviews answered, by operation, kind (the judged kinds, else other) and decision (allowed, "
+                         "denied, warned, audited; error: answered HTTP 503 because no policy set was loaded)")
                    .Register(*registry_);
   violations_ = &BuildCounter()
                      .Name("kindly_security_violations_total")
@@ -119,6 +121,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                            .Help("Pods carrying the quarantine label and isolated by the quarantine NetworkPolicy")
                            .Register(*registry_)
                            .Add({});
+  policy_set_degraded_ = &BuildGauge()
+                              .Name("kindly_security_policy_set_degraded")
+                              .Help("1 while the policy files (--policy-dir) hold errors: the last valid set stays in force "
+                                    "and the replica stays ready; the log names each error")
+                              .Register(*registry_)
+                              .Add({});
   quarantine_leaks_ = &BuildGauge()
                            .Name("kindly_security_quarantine_leaks")
                            .Help("Quarantined pods that another NetworkPolicy still lets traffic reach or leave")
@@ -150,6 +158,10 @@ std::string Metrics::listening_address() const {
 }
 
 namespace {
+// Every label value below that comes from a request is one of a fixed set. A series is never
+// removed, so a value copied from the review (a forged kind per request) would grow /metrics and
+// memory without bound. What the labels still carry from elsewhere is bounded by the admin:
+// policy names (loaded policies), rule ids (the rule and PSS registries), enforcement.
 const char* op_label(policy::Operation op) {
   switch (op) {
     case policy::Operation::Create: return "CREATE";
@@ -157,12 +169,18 @@ const char* op_label(policy::Operation op) {
     case policy::Operation::Delete: return "DELETE";
     case policy::Operation::Connect: return "CONNECT";
   }
-  return "CREATE";
+  return "other";
 }
 }  // namespace
 
+std::string_view kind_label(std::string_view kind) {
+  // The kinds the webhook judges (the pod view's table: Pod, PodTemplate and the workloads); any
+  // other kind a review may name, real or forged, is counted as "other".
+  return policy::PodView::is_judged_kind(kind) ? kind : std::string_view("other");
+}
+
 void Metrics::on_decision(const policy::Request& r, const policy::Decision& d, std::chrono::microseconds latency) {
-  request_counters_->get(op_label(r.operation), r.kind, decision_word(d)).Increment();
+  request_counters_->get(op_label(r.operation), kind_label(r.kind), decision_word(d)).Increment();
   latency_->Observe(static_cast<double>(latency.count()) / 1e6);
   if (r.dry_run) return;  // a dry run changes nothing in the cluster; it is not a violation
   for (const auto& v : d.violations)
@@ -170,6 +188,12 @@ void Metrics::on_decision(const policy::Request& r, const policy::Decision& d, s
 }
 
 void Metrics::on_rejected_review(const std::string&) { bad_reviews_->Add({}).Increment(); }
+
+void Metrics::on_unjudged(const policy::Request& r, const std::string&) {
+  request_counters_->get(op_label(r.operation), kind_label(r.kind), "error").Increment();
+}
+
+void Metrics::set_policy_set_degraded(bool degraded) { policy_set_degraded_->Set(degraded ? 1.0 : 0.0); }
 
 void Metrics::set_certificate_expiry(std::time_t not_after) { cert_expiry_->Set(static_cast<double>(not_after)); }
 

@@ -70,10 +70,8 @@ AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<
   for (const auto& pod_ptr : pods) {
     if (!pod_ptr) continue;
     const auto& pod = *pod_ptr;
-    if (pod.contains("status") && pod["status"].is_object()) {
-      const std::string phase = pod["status"].value("phase", "");
-      if (phase == "Succeeded" || phase == "Failed") continue;
-    }
+    const auto phase = string_at(member_at(pod, "status"), "phase").value_or("");
+    if (phase == "Succeeded" || phase == "Failed") continue;
     auto view = PodView::from_object(pod);
     if (!view.ok()) continue;
     const std::string ns = meta(pod, "namespace");

@@ -23,11 +23,26 @@ bool user_exempt(const Exemptions& e, const Request& r) {
   return std::any_of(r.groups.begin(), r.groups.end(), [&](const std::string& g) { return contains(e.groups, g); });
 }
 
-// The pod spec of an object, for "did the spec change?" on UPDATE.
-const json* pod_spec_of(const json* object) {
-  if (!object) return nullptr;
-  auto view = PodView::from_object(*object);
-  return view.ok() ? &view->spec() : nullptr;
+// The pod (template) annotations some check reads: with the pod spec, all an UPDATE can change
+// of a verdict.
+json checked_annotations(const PodView& view) {
+  json out = json::object();
+  const json& md = view.pod_metadata();
+  if (!md.is_object()) return out;
+  auto a = md.find("annotations");
+  if (a == md.end() || !a->is_object()) return out;
+  for (auto it = a->begin(); it != a->end(); ++it)
+    if (pss::reads_annotation(it.key())) out[it.key()] = it.value();
+  return out;
+}
+
+// True when an UPDATE leaves everything the checks read as it was: the pod spec and the checked
+// annotations of the pod or template. Labels and other annotations may change freely.
+bool judged_parts_unchanged(const json* old_object, const PodView& updated) {
+  if (!old_object) return false;
+  auto old_view = PodView::from_object(*old_object);
+  if (!old_view.ok()) return false;
+  return old_view->spec() == updated.spec() && checked_annotations(*old_view) == checked_annotations(updated);
 }
 
 std::string pss_label(const PodSecurityStandard& s) {
@@ -132,13 +147,23 @@ Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabel
   auto view = PodView::from_object(*req.object);
   if (!view.ok()) {
     d.note = view.error().to_string();
+    if (!PodView::claims_pod(*req.object)) return d;  // a kind without a pod spec: nothing to judge
+    // A pod or workload that cannot be read (a field of the wrong type, a template that is not an
+    // object) is refused, naming the field: "allowed" would let it skip every rule. The API server
+    // decodes objects into typed structs before admission and never sends one, so only a forged
+    // review lands here.
+    d.judged = true;
+    d.allowed = false;
+    d.code = 400;
+    d.message = "kindlyguard cannot judge this " + std::string(req.kind.empty() ? "object" : req.kind) + ": " +
+                view.error().to_string() + " (the API server refuses such an object too; fix the field)";
     return d;
   }
   if (req.operation == Operation::Update && req.sub_resource.empty()) {
     // Label and annotation changes must pass, so a violating running pod can still be labeled
-    // (for quarantine, for instance); only a changed pod spec is judged again.
-    const json* old_spec = pod_spec_of(req.old_object);
-    if (old_spec && *old_spec == view->spec()) {
+    // (for quarantine, for instance); a changed pod spec, or a changed annotation that a check
+    // reads (a template's AppArmor annotation), is judged again.
+    if (judged_parts_unchanged(req.old_object, *view)) {
       d.note = "pod spec unchanged";
       return d;
     }

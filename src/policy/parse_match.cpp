@@ -77,8 +77,11 @@ void parse_exemptions(Errors& errors, const json* value, const std::string& path
     out.groups = std::move(*v);
   }
   if (auto v = r.strings("images")) {
-    non_empty_entries(errors, *v, r.path("images"), "image glob");
-    out.images = std::move(*v);
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      auto pattern = k8s::ImagePattern::parse((*v)[i]);
+      if (pattern.ok()) out.images.push_back(std::move(*pattern));
+      else errors.add(index(r.path("images"), i), pattern.error().message);
+    }
   }
   r.finish();
 }

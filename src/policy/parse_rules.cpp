@@ -192,6 +192,10 @@ std::optional<CapabilitiesRule> parse_capabilities(Errors& errors, const json* v
   }
   r.finish();
   if (!has_drop && !has_add && errors.size() == before) errors.add(path, "set requiredDrop, allowedAdd or both");
+  if (errors.size() == before && rule.required_drop.empty() && rule.allowed_add &&
+      std::find(rule.allowed_add->begin(), rule.allowed_add->end(), "ALL") != rule.allowed_add->end())
+    errors.add(r.path("allowedAdd"), "ALL allows every capability, so without requiredDrop the rule checks nothing: list "
+                                     "the capabilities that may be added (such as NET_BIND_SERVICE), or set requiredDrop");
   if (errors.size() != before) return std::nullopt;
   return rule;
 }
@@ -356,22 +360,40 @@ std::optional<ImagesRule> parse_images(Errors& errors, const json* value, const 
   }
   if (auto v = r.boolean("requireDigest")) rule.require_digest = *v;
   r.finish();
+  if (errors.size() == before && rule.allowed_registries.empty() && rule.disallow_tags.empty() && !rule.require_digest)
+    errors.add(path, "checks nothing as written: set allowedRegistries, disallowTags or requireDigest: true");
   if (errors.size() != before) return std::nullopt;
   return rule;
+}
+
+// A boolean rule checks something for one value only. The other value would load and check
+// nothing while reading like protection (privileged: true), so it is refused with the value that
+// checks.
+std::optional<bool> checking_boolean(Errors& errors, ObjectReader& r, const char* key, bool checks, const char* meaning) {
+  auto v = r.boolean(key);
+  if (v && *v != checks) {
+    errors.add(r.path(key), std::string(*v ? "true" : "false") + " checks nothing; did you mean " +
+                                (checks ? "true" : "false") + "? (" + meaning + "; remove " + key +
+                                " to leave it unchecked)");
+    return std::nullopt;
+  }
+  return v;
 }
 
 }  // namespace
 
 void parse_rules(Errors& errors, const json* value, const std::string& path, Rules& out) {
   ObjectReader r(errors, value, path);
-  out.run_as_non_root = r.boolean("runAsNonRoot");
+  out.run_as_non_root = checking_boolean(errors, r, "runAsNonRoot", true, "true: every container must run as a non-root user");
   out.run_as_user = parse_run_as_user(errors, r.get("runAsUser"), r.path("runAsUser"));
-  out.read_only_root_filesystem = r.boolean("readOnlyRootFilesystem");
+  out.read_only_root_filesystem = checking_boolean(errors, r, "readOnlyRootFilesystem", true,
+                                                   "true: every container must have a read-only root filesystem");
   out.capabilities = parse_capabilities(errors, r.get("capabilities"), r.path("capabilities"));
-  out.allow_privilege_escalation = r.boolean("allowPrivilegeEscalation");
-  out.privileged = r.boolean("privileged");
-  out.host_namespaces = r.boolean("hostNamespaces");
-  out.host_ports = r.boolean("hostPorts");
+  out.allow_privilege_escalation = checking_boolean(errors, r, "allowPrivilegeEscalation", false,
+                                                    "false: every container must set allowPrivilegeEscalation=false");
+  out.privileged = checking_boolean(errors, r, "privileged", false, "false: no container may run privileged");
+  out.host_namespaces = checking_boolean(errors, r, "hostNamespaces", false, "false: no hostNetwork, hostPID or hostIPC");
+  out.host_ports = checking_boolean(errors, r, "hostPorts", false, "false: no container may bind a host port");
   out.host_path = parse_host_path(errors, r.get("hostPath"), r.path("hostPath"));
   out.seccomp = parse_seccomp(errors, r.get("seccomp"), r.path("seccomp"));
   out.resources = parse_resources(errors, r.get("resources"), r.path("resources"));

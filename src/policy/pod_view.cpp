@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "kindlyguard/policy/pod_schema.hpp"
+
 namespace kindlyguard::policy {
 namespace {
 
@@ -30,17 +32,23 @@ const TemplateLocation* location_of(std::string_view kind) {
   return nullptr;
 }
 
-const json& member(const json& j, std::string_view key) {
-  if (!j.is_object()) return null_json();
-  auto it = j.find(key);
-  return it == j.end() ? null_json() : *it;
-}
-
 }  // namespace
 
 const json& null_json() {
   static const json kNull;
   return kNull;
+}
+
+const json& member_at(const json& j, std::string_view key) {
+  if (!j.is_object()) return null_json();
+  auto it = j.find(key);
+  return it == j.end() ? null_json() : *it;
+}
+
+std::optional<std::string_view> string_at(const json& object, std::string_view key) {
+  const json& v = member_at(object, key);
+  if (!v.is_string()) return std::nullopt;
+  return std::string_view(v.get_ref<const std::string&>());
 }
 
 const char* to_string(ContainerKind k) {
@@ -57,28 +65,28 @@ ContainerView::ContainerView(const json& container, const json& pod_security_con
     : c_(&container), pod_sc_(&pod_security_context), kind_(kind), index_(index), path_(std::move(path)) {}
 
 std::string ContainerView::name() const {
-  const json& n = member(*c_, "name");
+  const json& n = member_at(*c_, "name");
   return n.is_string() ? n.get<std::string>() : std::string();
 }
 
 std::string ContainerView::image() const {
-  const json& n = member(*c_, "image");
+  const json& n = member_at(*c_, "image");
   return n.is_string() ? n.get<std::string>() : std::string();
 }
 
-const json& ContainerView::security_context() const { return member(*c_, "securityContext"); }
+const json& ContainerView::security_context() const { return member_at(*c_, "securityContext"); }
 
 template <class T>
 Resolved<T> ContainerView::resolve(const char* key) const {
   Resolved<T> r;
-  const json& mine = member(security_context(), key);
+  const json& mine = member_at(security_context(), key);
   if (!mine.is_null()) {
     r.field = path_ + ".securityContext." + key;
     if constexpr (std::is_same_v<T, json>) r.value = mine;
     else if (mine.is_primitive() && !mine.is_string()) r.value = mine.get<T>();
     return r;
   }
-  const json& pods = member(*pod_sc_, key);
+  const json& pods = member_at(*pod_sc_, key);
   if (!pods.is_null()) {
     r.from_pod = true;
     // The pod-level field path is the container path up to its spec, i.e. before ".containers[".
@@ -118,26 +126,35 @@ Resolved<json> ContainerView::se_linux_options() const { return resolve<json>("s
 Resolved<json> ContainerView::app_armor_profile() const { return resolve<json>("appArmorProfile"); }
 Resolved<json> ContainerView::windows_options() const { return resolve<json>("windowsOptions"); }
 
-std::optional<bool> ContainerView::privileged() const { return as_bool(member(security_context(), "privileged")); }
+std::optional<bool> ContainerView::privileged() const { return as_bool(member_at(security_context(), "privileged")); }
 std::optional<bool> ContainerView::allow_privilege_escalation() const {
-  return as_bool(member(security_context(), "allowPrivilegeEscalation"));
+  return as_bool(member_at(security_context(), "allowPrivilegeEscalation"));
 }
 std::optional<bool> ContainerView::read_only_root_filesystem() const {
-  return as_bool(member(security_context(), "readOnlyRootFilesystem"));
+  return as_bool(member_at(security_context(), "readOnlyRootFilesystem"));
 }
 std::optional<std::string> ContainerView::proc_mount() const {
-  const json& p = member(security_context(), "procMount");
+  const json& p = member_at(security_context(), "procMount");
   if (p.is_string()) return p.get<std::string>();
   return std::nullopt;
 }
 
 bool PodView::is_judged_kind(std::string_view kind) { return location_of(kind) != nullptr; }
 
+bool PodView::claims_pod(const json& object) {
+  const json& kind = member_at(object, "kind");
+  if (kind.is_null()) return false;
+  return !kind.is_string() || is_judged_kind(kind.get_ref<const std::string&>());
+}
+
 Result<PodView> PodView::from_object(const json& object) {
   if (!object.is_object()) return Error{"expected an object, got " + std::string(object.type_name()), ""};
-  const json& kind_json = member(object, "kind");
-  if (!kind_json.is_string())
+  const json& kind_json = member_at(object, "kind");
+  if (kind_json.is_null())
     return Error{"the object has no kind; expected Pod or a workload with a pod template", "kind"};
+  if (!kind_json.is_string())
+    return Error{"expected a string such as \"Pod\" or \"Deployment\", got " + std::string(kind_json.type_name()),
+                 "kind"};
   std::string kind = kind_json.get<std::string>();
   const TemplateLocation* loc = location_of(kind);
   if (!loc)
@@ -150,20 +167,30 @@ Result<PodView> PodView::from_object(const json& object) {
   v.object_ = &object;
   v.kind_ = kind;
   v.spec_path_ = std::string(loc->prefix);
+  // The object's own metadata, then each step down to the pod template: a step that is there but
+  // not an object would otherwise read as "no template", i.e. an empty pod that passes every rule.
+  if (auto e = check_metadata_types(member_at(object, "metadata"), "metadata")) return *e;
   const json* carrier = &object;
+  std::string path;
   for (auto key : loc->keys) {
     if (key.empty()) break;
-    carrier = &member(*carrier, key);
+    path += (path.empty() ? "" : ".") + std::string(key);
+    carrier = &member_at(*carrier, key);
+    if (!carrier->is_object() && !carrier->is_null())
+      return Error{"expected an object, got " + std::string(carrier->type_name()), path};
   }
-  v.pod_metadata_ = &member(*carrier, "metadata");
-  v.spec_ = &member(*carrier, "spec");
+  v.pod_metadata_ = &member_at(*carrier, "metadata");
+  v.spec_ = &member_at(*carrier, "spec");
   if (!v.spec_->is_object() && !v.spec_->is_null())
     return Error{"expected an object, got " + std::string(v.spec_->type_name()), v.spec_path_};
+  if (carrier != &object)
+    if (auto e = check_metadata_types(*v.pod_metadata_, path + ".metadata")) return *e;
+  if (auto e = check_pod_spec_types(*v.spec_, v.spec_path_)) return *e;
 
-  const json& pod_sc = member(*v.spec_, "securityContext");
+  const json& pod_sc = member_at(*v.spec_, "securityContext");
   for (auto kind_of : {ContainerKind::InitContainer, ContainerKind::Container, ContainerKind::EphemeralContainer}) {
     const char* key = to_string(kind_of);
-    const json& list = member(*v.spec_, key);
+    const json& list = member_at(*v.spec_, key);
     if (list.is_null()) continue;
     if (!list.is_array())
       return Error{"expected a list of containers, got " + std::string(list.type_name()), v.field(key)};
@@ -177,16 +204,16 @@ Result<PodView> PodView::from_object(const json& object) {
 }
 
 std::string PodView::name() const {
-  const json& md = member(*object_, "metadata");
-  const json& n = member(md, "name");
+  const json& md = member_at(*object_, "metadata");
+  const json& n = member_at(md, "name");
   if (n.is_string() && !n.get_ref<const std::string&>().empty()) return n.get<std::string>();
-  const json& g = member(md, "generateName");
+  const json& g = member_at(md, "generateName");
   if (g.is_string()) return g.get<std::string>() + "*";
   return "";
 }
 
 std::string PodView::namespace_() const {
-  const json& n = member(member(*object_, "metadata"), "namespace");
+  const json& n = member_at(member_at(*object_, "metadata"), "namespace");
   return n.is_string() ? n.get<std::string>() : std::string();
 }
 
@@ -197,7 +224,7 @@ std::string PodView::describe() const {
 
 const json& PodView::pod_metadata() const { return *pod_metadata_; }
 k8s::Labels PodView::pod_labels() const { return k8s::labels_of(*pod_metadata_); }
-const json& PodView::pod_security_context() const { return member(*spec_, "securityContext"); }
-const json& PodView::volumes() const { return member(*spec_, "volumes"); }
+const json& PodView::pod_security_context() const { return member_at(*spec_, "securityContext"); }
+const json& PodView::volumes() const { return member_at(*spec_, "volumes"); }
 
 }  // namespace kindlyguard::policy

@@ -3,7 +3,10 @@
 // schema (kubernetes-models, with strict field checking) or, for custom resources, against their
 // CRD's schema; asserts the security posture, RBAC, webhook wiring and certificate names; checks
 // that every values.yaml option changes the render; and that manifests/install.yaml is the
-// default render. Run by ctest (tests/chart/CMakeLists.txt): node --test chart_test.mjs
+// default render. Issue 22: values.schema.json (every value typed, unknown ones refused), the CRD
+// as a template kept on uninstall, the post-delete cleanup Job and its RBAC, the helm test pod,
+// security contexts as values, and manifests/install.yaml without Helm's hooks and labels.
+// Run by ctest (tests/chart/CMakeLists.txt): node --test chart_test.mjs
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -13,6 +16,7 @@ import { describe, test } from "node:test";
 import {
   chartDir, crdValidator, loadYaml, loadYamlAll, modelClass, parseDocuments, projectVersion, render,
   RenderError, renderer, renderText, sourceDir, standin, tmpFile, unknownFields, validateModel, valuesDir,
+  valuesSchemaProblems,
 } from "./lib.mjs";
 
 const RELEASE_NS = "kindlyguard";
@@ -25,6 +29,12 @@ const scenarios = {
   "all-on cert-manager issuerRef": { namespace: "guard-system", release: "kg", values: [v("all-on.yaml"), v("certs-cert-manager-issuer.yaml")] },
   "all-on provided": { namespace: "guard-system", release: "kg", values: [v("all-on.yaml"), v("certs-provided.yaml")] },
   "all-on self-managed": { namespace: "guard-system", release: "kg", values: [v("all-on.yaml"), v("certs-self-managed.yaml")] },
+  // Issue 22: one per lifecycle option.
+  "crds disabled": { namespace: RELEASE_NS, values: [v("crds-disabled.yaml")] },
+  "cleanup off": { namespace: RELEASE_NS, values: [v("cleanup-off.yaml")] },
+  openshift: { namespace: "guard", release: "guard", values: [v("openshift.yaml")] },
+  "single replica": { namespace: RELEASE_NS, values: [v("single-replica.yaml")] },
+  "priority class, provided certs": { namespace: RELEASE_NS, values: [v("priority-class.yaml"), v("certs-provided.yaml")] },
 };
 
 // Values as the chart sees them: values.yaml, then each file (maps merge, null deletes).
@@ -44,11 +54,16 @@ function effectiveValues(s) {
   return out;
 }
 
+// Everything `helm template` prints (hooks included), and the release's own objects (no hooks):
+// what `helm install` keeps, and what the tests of the webhook's wiring look at.
 const renders = {};
-function rendered(name) {
+function renderedAll(name) {
   renders[name] ??= render(scenarios[name]);
   return renders[name];
 }
+const hookOf = (o) => o.metadata?.annotations?.["helm.sh/hook"];
+const rendered = (name) => renderedAll(name).filter((o) => !hookOf(o));
+const hooks = (name) => renderedAll(name).filter((o) => hookOf(o));
 
 const find = (objs, kind, pred = () => true) => objs.filter((o) => o.kind === kind && pred(o));
 const one = (objs, kind, pred) => {
@@ -81,11 +96,21 @@ describe("CRDs", () => {
   test("crds/ and the chart's copies are identical", () => {
     const same = (a, b) =>
       assert.equal(fs.readFileSync(b, "utf8"), fs.readFileSync(a, "utf8"), `${path.relative(sourceDir, b)} differs from ` +
-                   `${path.relative(sourceDir, a)}: copy crds/ into the chart`);
-    same(crdFile("securitypolicies.kindlyguard.io.yaml"), path.join(chartDir, "crds", "securitypolicies.kindlyguard.io.yaml"));
+                   `${path.relative(sourceDir, a)}: run tests/chart/render-manifests.sh (it copies crds/ into the chart)`);
+    same(crdFile("securitypolicies.kindlyguard.io.yaml"), path.join(chartDir, "files", "securitypolicies.kindlyguard.io.yaml"));
     same(crdFile("policyreports.wgpolicyk8s.io.yaml"), path.join(chartDir, "files", "policyreports.wgpolicyk8s.io.yaml"));
-    // The PolicyReport CRD must not be in the chart's crds/: helm would install it unconditionally.
-    assert.deepEqual(fs.readdirSync(path.join(chartDir, "crds")).sort(), ["securitypolicies.kindlyguard.io.yaml"]);
+    // Issue 22: no crds/ in the chart. Helm installs crds/ once and never upgrades it, and would
+    // install it whatever crds.enabled says; the CRDs are templates (templates/crds.yaml).
+    assert.ok(!fs.existsSync(path.join(chartDir, "crds")),
+              "charts/kindlyguard/crds/ must not exist: edit crds/ at the repository root and run tests/chart/render-manifests.sh");
+  });
+
+  test("the CRD template renders crds/securitypolicies.kindlyguard.io.yaml, kept on uninstall", () => {
+    const keep = structuredClone(spCrd);
+    keep.metadata.annotations = { ...(keep.metadata.annotations ?? {}), "helm.sh/resource-policy": "keep" };
+    const crds = render({ flags: ["--no-hooks"] }).filter((o) => o.kind === "CustomResourceDefinition");
+    assert.deepEqual(crds, [keep]);
+    assert.deepEqual(render({ set: ["crds.enabled=false"] }).filter((o) => o.kind === "CustomResourceDefinition"), []);
   });
 
   for (const [file, crd] of [["securitypolicies", spCrd], ["policyreports", prCrd]]) {
@@ -214,7 +239,7 @@ for (const name of Object.keys(scenarios)) {
 
     test("every object validates against the Kubernetes OpenAPI schema, with no unknown fields", async () => {
       const problems = [];
-      for (const obj of rendered(name)) {
+      for (const obj of renderedAll(name)) {
         const id = `${obj.kind}/${obj.metadata?.name}`;
         if (obj.apiVersion === "kindlyguard.io/v1alpha1" && obj.kind === "SecurityPolicy") {
           for (const p of validateSecurityPolicy(obj)) problems.push(`${id}: ${p}`);
@@ -236,7 +261,7 @@ for (const name of Object.keys(scenarios)) {
       const seen = new Set();
       const clusterScoped = new Set(["CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration",
                                      "SecurityPolicy", "Namespace"]);
-      for (const obj of rendered(name)) {
+      for (const obj of renderedAll(name)) {
         const key = `${obj.apiVersion}/${obj.kind}/${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
         assert.ok(!seen.has(key), `${key} rendered twice`);
         seen.add(key);
@@ -261,10 +286,18 @@ for (const name of Object.keys(scenarios)) {
       const d = deployment(objs);
       const pod = d.spec.template.spec;
       assert.equal(d.spec.replicas, values.replicaCount);
-      assert.ok(d.spec.replicas >= 2);
+      if (!name.includes("single")) assert.ok(d.spec.replicas >= 2);
       assert.equal(d.spec.strategy.rollingUpdate.maxUnavailable, 0);
-      assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001,
-                                              seccompProfile: { type: "RuntimeDefault" } });
+      // Issue 22: the security contexts are values; the defaults are the hardened ones, and an
+      // OpenShift values file only leaves the fixed IDs out.
+      assert.deepEqual(pod.securityContext, values.podSecurityContext);
+      const podDefaults = { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } };
+      if (name === "openshift") {
+        const { runAsUser, runAsGroup, fsGroup, ...rest } = podDefaults;
+        assert.deepEqual(pod.securityContext, rest);
+      } else {
+        assert.deepEqual(pod.securityContext, podDefaults);
+      }
       for (const k of ["hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace"]) assert.ok(!pod[k], k);
       assert.equal(pod.automountServiceAccountToken, true);
       assert.equal(pod.enableServiceLinks, false);
@@ -273,10 +306,17 @@ for (const name of Object.keys(scenarios)) {
       assert.equal(pod.containers.length, 1);
       assert.equal(pod.initContainers, undefined);
       const c = container(objs);
-      assert.deepEqual(c.securityContext, {
+      const containerDefaults = {
         runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
         privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
-      });
+      };
+      assert.deepEqual(c.securityContext, values.securityContext);
+      if (name === "openshift") {
+        const { runAsUser, runAsGroup, ...rest } = containerDefaults;
+        assert.deepEqual(c.securityContext, rest);
+      } else {
+        assert.deepEqual(c.securityContext, containerDefaults);
+      }
       for (const p of c.ports) assert.equal(p.hostPort, undefined);
       assert.deepEqual(c.resources, values.resources);
       if (name === "defaults")
@@ -284,13 +324,34 @@ for (const name of Object.keys(scenarios)) {
       assert.ok(!/:latest$/.test(c.image) && /[:@]/.test(c.image), `image ${c.image} is not pinned`);
       if (values.image.digest) assert.ok(c.image.endsWith("@" + values.image.digest));
       else assert.ok(c.image.endsWith(":" + projectVersion()));
-      // Probes on the webhook port: HTTPS /healthz and /readyz (or the port alone with mTLS).
+      // Probes on the webhook port: HTTPS /healthz and /readyz. With mTLS kubelet has no client
+      // certificate, so the probes exec `kindlyguard health` against the loopback probe port; the
+      // readiness probe still asks /readyz (a TCP check would call a replica that judges nothing
+      // ready, issue 14 item 7).
       const https = c.ports.find((p) => p.name === "https");
       assert.equal(https.containerPort, values.webhook.containerPort);
       assert.equal(flags(objs).listen, `0.0.0.0:${values.webhook.containerPort}`);
+      const entrypoint = JSON.parse(fs.readFileSync(path.join(sourceDir, "Dockerfile"), "utf8")
+        .split("\n").find((l) => l.startsWith("ENTRYPOINT")).slice("ENTRYPOINT".length));
+      const envByName = Object.fromEntries(c.env.map((e) => [e.name, e]));
       for (const [probe, p] of [["livenessProbe", "/healthz"], ["readinessProbe", "/readyz"], ["startupProbe", "/healthz"]]) {
-        if (values.webhook.clientCA.secretName) assert.deepEqual(c[probe].tcpSocket, { port: "https" });
-        else assert.deepEqual(c[probe].httpGet, { path: p, port: "https", scheme: "HTTPS" }, probe);
+        if (values.webhook.clientCA.secretName) {
+          assert.equal(c[probe].tcpSocket, undefined, `${probe} must check more than the port`);
+          assert.deepEqual(c[probe].exec.command,
+                           [entrypoint[0], "health", ...(p === "/readyz" ? ["--ready"] : [])], probe);
+        } else {
+          assert.deepEqual(c[probe].httpGet, { path: p, port: "https", scheme: "HTTPS" }, probe);
+        }
+      }
+      if (values.webhook.clientCA.secretName) {
+        // serve (--probe-listen from the environment) and the exec'd health read the same variable.
+        assert.equal(envByName.KINDLY_PROBE_LISTEN.value, `127.0.0.1:${values.webhook.clientCA.probePort}`);
+        assert.ok(!c.ports.some((p) => p.containerPort === values.webhook.clientCA.probePort),
+                  "the probe port is loopback only, never a container port");
+        assert.notEqual(values.webhook.clientCA.probePort, values.webhook.containerPort);
+        assert.notEqual(values.webhook.clientCA.probePort, values.metrics.port);
+      } else {
+        assert.equal(envByName.KINDLY_PROBE_LISTEN, undefined);
       }
       // The downward API tells the binary who and where it is.
       const env = Object.fromEntries(c.env.map((e) => [e.name, e]));
@@ -300,10 +361,15 @@ for (const name of Object.keys(scenarios)) {
       assert.ok(pod.topologySpreadConstraints.length >= 1);
       const keys = pod.topologySpreadConstraints.map((t) => t.topologyKey);
       assert.ok(keys.includes("kubernetes.io/hostname"));
-      const pdb = one(objs, "PodDisruptionBudget");
-      for (const [k, val] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(d.spec.template.metadata.labels[k], val);
-      if (values.podDisruptionBudget.maxUnavailable) assert.equal(pdb.spec.maxUnavailable, values.podDisruptionBudget.maxUnavailable);
-      else assert.equal(pdb.spec.minAvailable, 1);
+      // Issue 22: a budget only with more than one replica (one for a single replica blocks every drain).
+      if (values.replicaCount > 1) {
+        const pdb = one(objs, "PodDisruptionBudget");
+        for (const [k, val] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(d.spec.template.metadata.labels[k], val);
+        if (values.podDisruptionBudget.maxUnavailable) assert.equal(pdb.spec.maxUnavailable, values.podDisruptionBudget.maxUnavailable);
+        else assert.equal(pdb.spec.minAvailable, 1);
+      } else {
+        assert.equal(find(objs, "PodDisruptionBudget").length, 0, "a PodDisruptionBudget for a single replica");
+      }
       // The service account has no token by default; the Deployment mounts one.
       const sa = one(objs, "ServiceAccount");
       assert.equal(sa.automountServiceAccountToken, false);
@@ -318,7 +384,7 @@ for (const name of Object.keys(scenarios)) {
     test("the binary gets exactly the documented flags", () => {
       const allowed = new Set(["listen", "tls-cert-file", "tls-key-file", "client-ca-file", "metrics-listen", "log-level", "log-format",
                                "audit-log", "shutdown-grace", "leader-elect", "leader-election-namespace", "leader-election-id",
-                               "quarantine-label", "quarantine-release-groups", "quarantine-release-users",
+                               "quarantine-label", "quarantine-release-groups", "quarantine-release-users", "quarantine-delete-users",
                                "quarantine-forensics-namespace", "quarantine-allow-dns", "quarantine-adminnetworkpolicy", "audit-interval",
                                "report-max-results", "policy-reports", "certs-mode", "certs-secret",
                                "webhook-config-name", "service-name"]);
@@ -403,17 +469,33 @@ for (const name of Object.keys(scenarios)) {
         assert.equal(workloads.failurePolicy, "Fail");
         assert.equal(byName["system-namespaces.kindlyguard.io"].failurePolicy, "Ignore");
       }
+      // The quarantine guard's entry (issue 14 items 11, 12): label changes through pods and
+      // pods/status, and deletion, of pods that carry the quarantine label, in every namespace but
+      // the release namespace and the excluded ones; never opted out by webhook.objectSelector.
+      const quarantine = byName["quarantine.kindlyguard.io"];
+      assert.ok(quarantine, "no quarantine.kindlyguard.io entry");
+      assert.equal(quarantine.failurePolicy, values.webhook.failurePolicy);
+      const [qKey, qValue] = values.quarantine.label.split("=");
+      assert.deepEqual(quarantine.objectSelector, { matchLabels: { [qKey]: qValue } });
+      assert.deepEqual(quarantine.namespaceSelector, { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn",
+                                                                            values: [...new Set([s.namespace, ...values.webhook.excludedNamespaces])] }] });
+      assert.deepEqual(quarantine.rules.map((r) => [r.apiGroups, r.operations, r.resources]),
+                       [[[""], ["UPDATE"], ["pods", "pods/status"]], [[""], ["DELETE"], ["pods"]]]);
       for (const wh of vwc.webhooks) {
         assert.equal(wh.timeoutSeconds, values.webhook.timeoutSeconds);
         assert.equal(wh.sideEffects, "NoneOnDryRun");
         assert.deepEqual(wh.admissionReviewVersions, ["v1"]);
         assert.equal(wh.matchPolicy, "Equivalent");
+        if (wh === quarantine) continue;
         const covered = new Set();
         for (const r of wh.rules) {
-          assert.ok(r.operations.includes("CREATE") && r.operations.includes("UPDATE"));
+          // Evictions: CREATE only (the quarantine guard answers them; no policy judges them).
+          if (r.resources.length === 1 && r.resources[0] === "pods/eviction") assert.deepEqual(r.operations, ["CREATE"]);
+          else assert.ok(r.operations.includes("CREATE") && r.operations.includes("UPDATE"));
           assert.ok(!r.operations.includes("DELETE") && !r.operations.includes("CONNECT") && !r.operations.includes("*"));
           for (const g of r.apiGroups) for (const res of r.resources) covered.add(`${g}/${res}`);
         }
+        assert.ok(covered.has("/pods/eviction"), `${wh.name} does not see evictions`);
         for (const want of ["/pods", "/pods/ephemeralcontainers", "/pods/resize", "/replicationcontrollers", "apps/deployments", "apps/statefulsets",
                             "apps/daemonsets", "apps/replicasets", "batch/jobs", "batch/cronjobs"])
           assert.ok(covered.has(want), `${wh.name} does not judge ${want}`);
@@ -439,7 +521,7 @@ for (const name of Object.keys(scenarios)) {
       for (const ns of names) {
         for (const extra of [{}, extraLabels]) {
           const labels = { "kubernetes.io/metadata.name": ns, ...extra };
-          const hits = vwc.webhooks.filter((w) => matches(w.namespaceSelector, labels)).map((w) => w.name);
+          const hits = vwc.webhooks.filter((w) => w !== quarantine && matches(w.namespaceSelector, labels)).map((w) => w.name);
           assert.ok(hits.length <= 1, `namespace ${ns} is matched by ${hits.join(" and ")}`);
           if (ns === s.namespace || values.webhook.excludedNamespaces.includes(ns)) assert.deepEqual(hits, [], `${ns} must not be judged`);
           else if (values.webhook.systemNamespaces.names.includes(ns))
@@ -499,19 +581,24 @@ for (const name of Object.keys(scenarios)) {
     test("optional objects follow their values", () => {
       const objs = rendered(name);
       const crds = find(objs, "CustomResourceDefinition").map((c) => c.metadata.name).sort();
-      assert.deepEqual(crds, values.policyReports.installCRD ? ["policyreports.wgpolicyk8s.io", "securitypolicies.kindlyguard.io"]
-                                                               : ["securitypolicies.kindlyguard.io"]);
+      assert.deepEqual(crds, [...(values.policyReports.installCRD ? ["policyreports.wgpolicyk8s.io"] : []),
+                              ...(values.crds.enabled ? ["securitypolicies.kindlyguard.io"] : [])]);
       if (values.policyReports.installCRD)
         assert.deepEqual(one(objs, "CustomResourceDefinition", (c) => c.metadata.name === "policyreports.wgpolicyk8s.io"), prCrd);
-      assert.deepEqual(one(objs, "CustomResourceDefinition", (c) => c.metadata.name === "securitypolicies.kindlyguard.io"), spCrd);
+      // Every CRD the chart installs outlives `helm uninstall` (and with it every policy and report).
+      for (const crd of find(objs, "CustomResourceDefinition")) assert.equal(crd.metadata.annotations["helm.sh/resource-policy"], "keep");
       assert.equal(find(objs, "ServiceMonitor").length, values.serviceMonitor.enabled ? 1 : 0);
       assert.equal(find(objs, "PrometheusRule").length, values.prometheusRule.enabled ? 1 : 0);
       assert.equal(find(objs, "ConfigMap").length, values.grafanaDashboard.enabled ? 1 : 0);
       assert.equal(find(objs, "NetworkPolicy").length, values.networkPolicy.enabled ? 1 : 0);
       assert.equal(find(objs, "Service", (o) => o.spec.ports.some((p) => p.name === "metrics")).length, values.metrics.enabled ? 1 : 0);
-      const policies = find(objs, "SecurityPolicy");
+      // With the CRD in the release, Helm cannot build a SecurityPolicy before the CRD exists: the
+      // default policies are then post-install/post-upgrade hooks; otherwise release objects.
+      const policies = find(renderedAll(name), "SecurityPolicy");
       assert.equal(policies.length, values.defaultPolicies.enabled ? 2 : 0);
       for (const p of policies) {
+        assert.equal(hookOf(p), values.crds.enabled ? "post-install,post-upgrade" : undefined, p.metadata.name);
+        if (values.crds.enabled) assert.equal(p.metadata.annotations["helm.sh/hook-delete-policy"], "before-hook-creation");
         assert.ok(p.spec.match.excludedNamespaces.includes(s.namespace));
         assert.ok(["baseline", "restricted"].includes(p.spec.podSecurityStandard.level));
       }
@@ -604,14 +691,27 @@ describe("values", () => {
     fails({ webhook: { systemNamespaces: { failurePolicy: "fail" } } }, /Fail or Ignore/);
   });
 
+  // Issue 14 item 14: an objectSelector lets pod authors opt out; it takes an explicit acknowledgement.
+  test("webhook.objectSelector renders only with webhook.objectSelectorRiskAcknowledged", () => {
+    const selector = { webhook: { objectSelector: { matchExpressions: [{ key: "skip", operator: "DoesNotExist" }] } } };
+    assert.throws(() => renderText({ values: [tmpFile("sel.yaml", JSON.stringify(selector))] }),
+                  /webhook\.objectSelector lets whoever can label a pod .*webhook\.objectSelectorRiskAcknowledged=true/s);
+    selector.webhook.objectSelectorRiskAcknowledged = true;
+    const vwc = one(render({ values: [tmpFile("sel.yaml", JSON.stringify(selector))] }), "ValidatingWebhookConfiguration");
+    for (const wh of vwc.webhooks) {
+      if (wh.name === "quarantine.kindlyguard.io") assert.deepEqual(wh.objectSelector, { matchLabels: { "kindlyguard.io/quarantine": "true" } });
+      else assert.deepEqual(wh.objectSelector, selector.webhook.objectSelector);
+    }
+  });
+
   test("policyReports.enabled false drops the PolicyReport RBAC", () => {
-    const objs = render({ set: ["policyReports.enabled=false"] });
+    const objs = render({ set: ["policyReports.enabled=false"], flags: ["--no-hooks"] });
     assert.ok(!one(objs, "ClusterRole").rules.some((r) => r.apiGroups.includes("wgpolicyk8s.io")));
   });
 
   test("systemNamespaces.enabled false leaves one webhook that still skips the system namespaces", () => {
     const vwc = one(render({ set: ["webhook.systemNamespaces.enabled=false"] }), "ValidatingWebhookConfiguration");
-    assert.deepEqual(vwc.webhooks.map((w) => w.name), ["workloads.kindlyguard.io"]);
+    assert.deepEqual(vwc.webhooks.map((w) => w.name), ["workloads.kindlyguard.io", "quarantine.kindlyguard.io"]);
     assert.ok(vwc.webhooks[0].namespaceSelector.matchExpressions[0].values.includes("kube-system"));
   });
 });
@@ -623,14 +723,29 @@ describe("manifests/install.yaml", () => {
     const committed = loadYamlAll(file);
     assert.equal(committed[0].kind, "Namespace", "the Namespace comes first");
     assert.equal(committed[0].metadata.name, RELEASE_NS);
-    const fresh = rendered("defaults");
+    // Issue 22: without hooks (kubectl would run the cleanup Job at once) and without Helm's labels.
+    const fresh = render({ ...scenarios.defaults, flags: ["--no-hooks"] });
+    for (const o of fresh) {
+      const labels = o.metadata.labels ?? {};
+      delete labels["helm.sh/chart"];
+      if (labels["app.kubernetes.io/managed-by"] === "Helm") delete labels["app.kubernetes.io/managed-by"];
+    }
+    const text = fs.readFileSync(file, "utf8");
+    assert.doesNotMatch(text, /helm\.sh\/chart|managed-by: Helm|helm\.sh\/hook/, "Helm's labels or hooks in manifests/install.yaml");
     const key = (o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     const byKey = (objs) => Object.fromEntries(objs.map((o) => [key(o), o]));
     const hint = "manifests/install.yaml is stale: run tests/chart/render-manifests.sh";
     assert.deepEqual(Object.keys(byKey(committed.slice(1))).sort(), Object.keys(byKey(fresh)).sort(), hint);
     assert.deepEqual(byKey(committed.slice(1)), byKey(fresh), hint);
-    // Applied in file order, CRDs come before anything else of ours.
-    assert.equal(committed[1].kind, "CustomResourceDefinition");
+    // Applied in file order (Helm's install order, the CRD now being a template): the CRD comes
+    // before the Deployment that watches its objects, and before any custom resource.
+    const at = (pred) => committed.findIndex(pred);
+    const crd = at((o) => o.kind === "CustomResourceDefinition");
+    assert.ok(crd > 0, "no CRD in manifests/install.yaml");
+    assert.ok(crd < at((o) => o.kind === "Deployment"), "the CRD must come before the Deployment");
+    for (const [i, o] of committed.entries())
+      if (!o.apiVersion.includes(".k8s.io") && o.apiVersion.includes(".") && o.kind !== "CustomResourceDefinition")
+        assert.ok(i > crd, `${o.kind} ${o.metadata.name} comes before the CRD`);
   });
 });
 
@@ -658,10 +773,181 @@ describe("the rendered Deployment under kindlyguard's own restricted policy", ()
       return;
     }
     for (const name of Object.keys(scenarios)) {
-      const args = container(rendered(name)).args;
-      // Flags are parsed before --help is honoured: an unknown flag or a bad value fails here.
-      const r = spawnSync(binary, [...args, "--help"], { encoding: "utf8" });
-      assert.equal(r.status, 0, `${name}: ${args.join(" ")}\n${r.stdout}${r.stderr}`);
+      // The Deployment, the cleanup Job and the helm test pod (issue 22).
+      const hookPods = hooks(name).flatMap((o) => (o.kind === "Job" ? o.spec.template.spec.containers : o.kind === "Pod" ? o.spec.containers : []));
+      for (const args of [container(rendered(name)).args, ...hookPods.map((c) => c.args)]) {
+        // Flags are parsed before --help is honoured: an unknown flag or a bad value fails here.
+        const r = spawnSync(binary, [...args, "--help"], { encoding: "utf8" });
+        assert.equal(r.status, 0, `${name}: ${args.join(" ")}\n${r.stdout}${r.stderr}`);
+      }
     }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Issue 22: the chart's whole lifecycle.
+describe("values.schema.json", () => {
+  const schema = JSON.parse(fs.readFileSync(path.join(chartDir, "values.schema.json"), "utf8"));
+
+  test("every values file in tests/chart/values, and values.yaml itself, validates", () => {
+    assert.deepEqual(valuesSchemaProblems(defaults), [], "values.yaml");
+    for (const f of fs.readdirSync(valuesDir).filter((x) => x.endsWith(".yaml")).sort()) {
+      const merged = structuredClone(defaults);
+      merge(merged, loadYaml(path.join(valuesDir, f)));
+      assert.deepEqual(valuesSchemaProblems(merged), [], f);
+    }
+    for (const [name, s] of Object.entries(scenarios)) assert.deepEqual(valuesSchemaProblems(effectiveValues(s)), [], name);
+  });
+
+  test("every key of values.yaml is in the schema, and every map refuses unknown keys", () => {
+    const missing = [];
+    const walk = (node, sch, p) => {
+      if (!isMap(node)) return;
+      if (!sch.properties) return; // a free-form map (labels, annotations, affinity...)
+      if (sch.additionalProperties !== false) missing.push(`${p.join(".") || "(root)"}: additionalProperties is not false`);
+      for (const [k, val] of Object.entries(node)) {
+        if (!sch.properties[k]) missing.push(`${[...p, k].join(".")}: not in values.schema.json`);
+        else walk(val, sch.properties[k], [...p, k]);
+      }
+    };
+    walk(defaults, schema, []);
+    assert.deepEqual(missing, []);
+    // And nothing in the schema that values.yaml does not have (a stale option).
+    const stale = Object.keys(schema.properties).filter((k) => !(k in defaults));
+    assert.deepEqual(stale, []);
+  });
+
+  test("an unknown value and a wrong type are refused, naming the value, before anything renders", () => {
+    const refuses = (values, pattern) => {
+      const f = tmpFile("bad.yaml", JSON.stringify(values));
+      assert.throws(() => renderText({ values: [f] }), (e) => e instanceof RenderError && pattern.test(e.message), JSON.stringify(values));
+    };
+    refuses({ webhook: { failurPolicy: "Ignore" } }, /webhook\.failurPolicy: unknown value/);
+    refuses({ replicaCoun: 3 }, /replicaCoun: unknown value/);
+    refuses({ crds: { enable: false } }, /crds\.enable: unknown value/);
+    refuses({ securityContext: { runAsNonroot: true } }, /securityContext\.runAsNonroot: unknown value/);
+    refuses({ replicaCount: "two" }, /replicaCount: must be integer/);
+    refuses({ cleanup: { onUninstall: "no" } }, /cleanup\.onUninstall: must be boolean/);
+    refuses({ webhook: { timeoutSeconds: 31 } }, /webhook\.timeoutSeconds: must be <= 30/);
+    refuses({ webhook: { containerPort: 0 } }, /webhook\.containerPort: must be >= 1/);
+    refuses({ logging: { level: "verbose" } }, /logging\.level: must be debug, info, warn or error, not "verbose"/);
+    refuses({ podSecurityContext: { seccompProfile: { type: "unconfined" } } }, /podSecurityContext\.seccompProfile\.type: must be/);
+    refuses({ audit: { interval: "10 minutes" } }, /audit\.interval: must match pattern/);
+    refuses({ image: { digest: "latest" } }, /image\.digest: must match pattern/);
+    // The message says what helm says, so a reader finds it in helm's documentation too.
+    assert.throws(() => renderText({ set: ["bogus=1"] }), /values don't meet the specifications of the schema/);
+  });
+});
+
+describe("lifecycle: CRDs, uninstall cleanup, helm test, security contexts", () => {
+  const rbacSpec = JSON.parse(fs.readFileSync(path.join(sourceDir, "tests", "chart", "testdata", "cleanup-rbac.json"), "utf8"));
+  const norm = (rules) => rules.map((r) => JSON.stringify({
+    apiGroups: [...r.apiGroups].sort(), resources: [...r.resources].sort(), resourceNames: r.resourceNames ? [...r.resourceNames].sort() : [],
+    verbs: [...r.verbs].sort(),
+  })).sort();
+  const selects = (selector, labels) => Object.entries(selector ?? {}).every(([k, val]) => labels[k] === val);
+  const podsOf = (objs) => objs.flatMap((o) => (o.kind === "Job" || o.kind === "Deployment" ? [o.spec.template] : o.kind === "Pod" ? [o] : []));
+
+  for (const name of Object.keys(scenarios)) {
+    const s = scenarios[name];
+    const values = effectiveValues(s);
+
+    test(`${name}: the cleanup Job is a post-delete hook with the Deployment's image and hardening and minimal RBAC`, () => {
+      const hs = hooks(name).filter((o) => hookOf(o) === "post-delete");
+      if (!values.cleanup.onUninstall) {
+        assert.deepEqual(hs, [], "cleanup.onUninstall false renders no cleanup");
+        return;
+      }
+      const d = deployment(rendered(name));
+      const job = one(hs, "Job");
+      const weight = (o) => Number(o.metadata.annotations["helm.sh/hook-weight"]);
+      for (const o of hs) assert.equal(o.metadata.annotations["helm.sh/hook-delete-policy"], "before-hook-creation,hook-succeeded");
+      const sa = one(hs, "ServiceAccount");
+      assert.ok(weight(sa) < weight(one(hs, "ClusterRole")) && weight(one(hs, "ClusterRole")) < weight(job), "ServiceAccount, then RBAC, then the Job");
+      for (const k of ["ClusterRoleBinding", "Role", "RoleBinding"]) assert.equal(weight(one(hs, k)), weight(one(hs, "ClusterRole")));
+      const pod = job.spec.template.spec;
+      assert.equal(pod.serviceAccountName, sa.metadata.name);
+      assert.notEqual(sa.metadata.name, one(rendered(name), "ServiceAccount").metadata.name, "its own ServiceAccount");
+      assert.equal(pod.restartPolicy, "Never");
+      const c = pod.containers[0];
+      assert.equal(pod.containers.length, 1);
+      assert.equal(c.image, container(rendered(name)).image);
+      assert.deepEqual(c.securityContext, container(rendered(name)).securityContext);
+      assert.deepEqual(pod.securityContext, d.spec.template.spec.securityContext);
+      assert.equal(pod.priorityClassName, values.priorityClassName || undefined);
+      // Flags: the namespace, the Deployment's pods to wait for, the Secret only when kindlyguard made it.
+      const f = Object.fromEntries(c.args.slice(1).map((a) => a.replace(/^--/, "").split(/=(.*)/s).slice(0, 2)));
+      assert.equal(c.args[0], "uninstall-cleanup");
+      assert.equal(f.namespace, s.namespace);
+      const selector = Object.fromEntries(f["wait-for-pods"].split(",").map((kv) => kv.split("=")));
+      assert.ok(selects(selector, d.spec.template.metadata.labels), "--wait-for-pods does not select the Deployment's pods");
+      assert.equal(f["certs-secret"], values.certs.mode === "self-managed" ? flags(rendered(name))["certs-secret"] : undefined);
+      // RBAC: exactly tests/chart/testdata/cleanup-rbac.json (what the binary calls: tests/e2e/uninstall_cleanup_e2e_test.cpp).
+      const secretRules = values.certs.mode === "self-managed"
+        ? rbacSpec.selfManagedRules.map((r) => ({ ...r, resourceNames: [f["certs-secret"]] })) : [];
+      assert.deepEqual(norm(one(hs, "ClusterRole").rules), norm(rbacSpec.clusterRules));
+      assert.deepEqual(norm(one(hs, "Role").rules), norm([...rbacSpec.namespaceRules, ...secretRules]));
+      for (const b of [one(hs, "ClusterRoleBinding"), one(hs, "RoleBinding")]) {
+        assert.deepEqual(b.subjects, [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: s.namespace }]);
+        assert.equal(b.roleRef.name, one(hs, b.roleRef.kind).metadata.name);
+      }
+    });
+
+    test(`${name}: no Service, budget, NetworkPolicy or wait selector of the release picks a hook pod`, () => {
+      const objs = rendered(name);
+      const d = deployment(objs);
+      for (const p of podsOf(hooks(name))) {
+        const labels = p.metadata.labels;
+        assert.ok(!selects(d.spec.selector.matchLabels, labels), "the Deployment's selector picks a hook pod");
+        for (const svc of find(objs, "Service")) assert.ok(!selects(svc.spec.selector, labels), `Service ${svc.metadata.name} picks a hook pod`);
+        for (const pdb of find(objs, "PodDisruptionBudget")) assert.ok(!selects(pdb.spec.selector.matchLabels, labels));
+        for (const np of find(objs, "NetworkPolicy")) assert.ok(!selects(np.spec.podSelector.matchLabels, labels));
+        for (const job of find(hooks(name), "Job")) {
+          const arg = job.spec.template.spec.containers[0].args.find((a) => a.startsWith("--wait-for-pods="));
+          const sel = Object.fromEntries(arg.slice("--wait-for-pods=".length).split(",").map((kv) => kv.split("=")));
+          assert.ok(!selects(sel, labels), "the cleanup Job would wait for a hook pod (itself)");
+        }
+        // Every pod the chart runs: the security contexts of the values, never a host namespace.
+        assert.deepEqual(p.spec.securityContext, values.podSecurityContext);
+        for (const c of p.spec.containers) assert.deepEqual(c.securityContext, values.securityContext);
+        for (const k of ["hostNetwork", "hostPID", "hostIPC"]) assert.ok(!p.spec[k]);
+      }
+    });
+
+    test(`${name}: the helm test pod calls the webhook Service, verified against the CA only`, () => {
+      const tests = hooks(name).filter((o) => hookOf(o) === "test");
+      if (!values.helmTest.enabled || values.webhook.clientCA.secretName) {
+        assert.deepEqual(tests, [], "with mTLS (or helmTest.enabled false) no test pod");
+        return;
+      }
+      const pod = one(tests, "Pod");
+      const objs = rendered(name);
+      const svc = one(objs, "Service", (o) => o.metadata.name === flags(objs)["service-name"]);
+      const c = pod.spec.containers[0];
+      assert.equal(c.image, container(objs).image);
+      assert.equal(c.args[0], "health");
+      assert.ok(c.args.includes(`--url=https://${svc.metadata.name}.${s.namespace}.svc:${values.webhook.servicePort}/readyz`), c.args.join(" "));
+      assert.ok(c.args.includes("--ca-file=/ca/ca.crt"));
+      assert.equal(pod.spec.automountServiceAccountToken, false);
+      assert.equal(pod.spec.priorityClassName, values.priorityClassName || undefined);
+      const ca = pod.spec.volumes.find((vol) => vol.name === "ca");
+      if (values.certs.mode === "provided") {
+        const cm = one(tests, "ConfigMap", (o) => o.metadata.name === ca.configMap.name);
+        assert.equal(cm.data["ca.crt"], Buffer.from(values.certs.caBundle, "base64").toString("utf8"));
+      } else {
+        // Only the CA from the serving Secret, never its private key.
+        assert.equal(ca.secret.secretName, flags(objs)["certs-secret"]);
+        assert.deepEqual(ca.secret.items, [{ key: "ca.crt", path: "ca.crt" }]);
+      }
+    });
+  }
+
+  test("the values files cover each lifecycle option", () => {
+    const sets = Object.values(scenarios).map(effectiveValues);
+    assert.ok(sets.some((x) => !x.crds.enabled && x.defaultPolicies.enabled), "crds.enabled false with default policies");
+    assert.ok(sets.some((x) => !x.cleanup.onUninstall), "cleanup.onUninstall false");
+    assert.ok(sets.some((x) => x.podSecurityContext.runAsUser === undefined && x.securityContext.runAsUser === undefined), "OpenShift");
+    assert.ok(sets.some((x) => x.replicaCount === 1), "one replica");
+    assert.ok(sets.some((x) => x.priorityClassName && x.certs.mode === "provided" && !x.webhook.clientCA.secretName), "priorityClassName");
   });
 });

@@ -353,7 +353,8 @@ TEST(CrdSchema, EveryEnumValueIsAcceptedAndNothingElse) {
         const json doc = with_value(p, items ? json::array({v}) : v);
         EXPECT_TRUE(problems(doc).empty()) << dotted(p) << " = " << v.dump() << " is in the schema's enum but the parser refuses it:"
                                            << describe(problems(doc));
-        const json off = json(v.get<std::string>() + "x");
+        // Off the enum: the other boolean (a rule value that would check nothing), or another string.
+        const json off = v.is_boolean() ? json(!v.get<bool>()) : json(v.get<std::string>() + "x");
         const json bad = with_value(p, items ? json::array({off}) : off);
         EXPECT_FALSE(problems(bad).empty()) << dotted(p) << " = " << off.dump() << " is outside the enum but the parser accepts it";
       }
@@ -372,7 +373,9 @@ TEST(CrdSchema, EveryEnumValueIsAcceptedAndNothingElse) {
     }
   };
   walk(schema(), {});
-  EXPECT_GE(enums, 7);  // enforcement, two selector operators, level, requiredDrop, allowedAdd, allowedProfiles
+  // enforcement, two selector operators, level, requiredDrop, allowedAdd, allowedProfiles, and the
+  // six boolean rules whose other value would check nothing.
+  EXPECT_GE(enums, 13);
 }
 
 // Patterns and bounds: where the schema and the parser must agree exactly, and where the schema

@@ -42,8 +42,31 @@ export function standin() {
 
 export class RenderError extends Error {}
 
+// values.schema.json, as helm applies it before rendering (install, upgrade, lint, template): the
+// stand-in does not, so renderText validates the stand-in's coalesced values (--print-values)
+// here. Messages name the value in dotted form, as an admin writes it in --set.
+let valuesValidate = null;
+export function valuesSchemaProblems(values) {
+  if (!valuesValidate) {
+    const schema = JSON.parse(fs.readFileSync(path.join(chartDir, "values.schema.json"), "utf8"));
+    valuesValidate = new Ajv({ strict: true, allErrors: true, validateFormats: false }).compile(schema);
+  }
+  if (valuesValidate(values)) return [];
+  const dotted = (pointer) => pointer.split("/").slice(1).map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~")).join(".");
+  const or = (xs) => xs.map(String).join(", ").replace(/, ([^,]*)$/, " or $1");
+  return valuesValidate.errors.map((e) => {
+    const at = dotted(e.instancePath);
+    if (e.keyword === "additionalProperties") {
+      const key = at ? `${at}.${e.params.additionalProperty}` : e.params.additionalProperty;
+      return `${key}: unknown value (the chart has no such option; see \`helm show values\`)`;
+    }
+    if (e.keyword === "enum") return `${at}: must be ${or(e.params.allowedValues)}, not ${JSON.stringify(at.split(".").reduce((o, k) => o?.[k], values))}`;
+    return `${at || "(root)"}: ${e.message}`;
+  });
+}
+
 // Renders the chart; returns the output text. opts: { release, namespace, values: [files],
-// set: ["k=v"], notes: bool (stand-in only), program }.
+// set: ["k=v"], flags: [helm template flags such as --no-hooks], notes: bool (stand-in only), program }.
 export function renderText(opts = {}) {
   const r = opts.program ? { kind: "stand-in", program: opts.program } : renderer();
   const args = ["template", opts.release ?? "kindlyguard", chartDir, "--namespace", opts.namespace ?? "kindlyguard",
@@ -54,6 +77,16 @@ export function renderText(opts = {}) {
     if (r.kind !== "stand-in") throw new Error("--notes is a stand-in option");
     args.push("--notes");
   }
+  if (r.kind === "stand-in") {
+    const v = spawnSync(r.program, [...args, "--print-values"], { encoding: "utf8", maxBuffer: 64 << 20 });
+    if (v.error) throw v.error;
+    if (v.status !== 0) throw new RenderError(`${path.basename(r.program)} ${args.join(" ")} failed:\n${v.stderr}`);
+    const problems = valuesSchemaProblems(JSON.parse(v.stdout));
+    if (problems.length)
+      throw new RenderError(`values don't meet the specifications of the schema(s) in the following chart(s):\n` +
+                            `kindlyguard:\n${problems.map((p) => `- ${p}`).join("\n")}`);
+  }
+  for (const flag of opts.flags ?? []) args.push(flag);
   const out = spawnSync(r.program, args, { encoding: "utf8", maxBuffer: 64 << 20 });
   if (out.error) throw out.error;
   if (out.status !== 0) throw new RenderError(`${path.basename(r.program)} ${args.join(" ")} failed:\n${out.stderr}`);

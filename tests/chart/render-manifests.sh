@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates manifests/install.yaml: the Namespace, then charts/kindlyguard rendered with its
 # default values as release "kindlyguard" in namespace "kindlyguard" (CRDs included), so that
-# `kubectl apply -f manifests/install.yaml` installs what `helm install` does.
+# `kubectl apply -f manifests/install.yaml` installs what `helm install` does. Without Helm's
+# hooks (the uninstall cleanup Job and the `helm test` pod: kubectl would run them at once) and
+# without Helm's labels (helm.sh/chart, app.kubernetes.io/managed-by: Helm: Helm does not manage
+# these objects, and `helm install` over them would refuse to adopt objects that claim otherwise).
+#
+# First it copies the repository's CRDs (crds/, the source) into charts/kindlyguard/files/, where
+# the chart's templates read them (a chart cannot read files outside its directory).
 #
 # Uses `helm template` when helm is on PATH (or $HELM names it), else the stand-in renderer in
 # tests/chart/helm-template-standin, built here with Debian's Go packages (scripts/deps.sh).
@@ -25,7 +31,13 @@ else
   renderer="the helm-template stand-in (tests/chart/helm-template-standin)"
 fi
 
-body=$("${render[@]}" template kindlyguard "$root/charts/kindlyguard" --namespace kindlyguard --include-crds)
+for crd in securitypolicies.kindlyguard.io.yaml policyreports.wgpolicyk8s.io.yaml; do
+  cp "$root/crds/$crd" "$root/charts/kindlyguard/files/$crd"
+done
+
+# tests/chart/chart_test.mjs strips the same two labels from a fresh render before comparing.
+body=$("${render[@]}" template kindlyguard "$root/charts/kindlyguard" --namespace kindlyguard --include-crds --no-hooks |
+  sed -E '/^ *helm\.sh\/chart: /d; /^ *app\.kubernetes\.io\/managed-by: Helm$/d')
 {
   cat <<HEADER
 # kindlyguard: everything \`helm install kindlyguard charts/kindlyguard -n kindlyguard --create-namespace\`

@@ -112,10 +112,14 @@ const std::vector<CaseList> kOutOfScope = {
     {"not a pod: the Namespace that restrict-image-registries' chainsaw test creates as scaffolding; "
      "kindlyguard judges only objects with a pod spec",
      {"kyverno/restrict-image-registries/chainsaw/good-pods.yaml/Namespace/ir-pods-namespace#0"}},
-    {"the chainsaw expectation is per file (applying bad-pod-corner.yaml fails because of its other pod), not "
-     "Kyverno's verdict on this pod: it drops CAP_NET_RAW in both containers, which Kyverno's own policy accepts "
-     "(it denies only when neither CAP_NET_RAW nor NET_RAW is dropped), and so do we",
-     {"kyverno/require-drop-cap-net-raw/chainsaw/bad-pod-corner.yaml/Pod/add-capabilities-bad-001#0"}},
+    {"Kyverno accepts drop: [CAP_NET_RAW] as dropping NET_RAW, but containerd prefixes CAP_ to every dropped "
+     "name but ALL, so it drops CAP_CAP_NET_RAW, which is nothing, and the container keeps NET_RAW. A drop "
+     "counts for us only in a spelling every runtime honours (issue 14, item 1; SECURITY.md): these resources "
+     "drop NET_RAW only as CAP_NET_RAW in some container",
+     {"kyverno/require-drop-cap-net-raw/kyverno-test/Pod/drop-good",
+      "kyverno/require-drop-cap-net-raw/chainsaw/good-pod.yaml/Pod/drop-capnetraw-good#0",
+      "kyverno/require-drop-cap-net-raw/chainsaw/good-podcontrollers.yaml/Deployment/dropcapnetraw-gooddeployment01#0",
+      "kyverno/require-drop-cap-net-raw/chainsaw/good-podcontrollers.yaml/CronJob/dropcapnetraw-goodcronjob01#1"}},
     {"Kyverno approximates PSS: disallow-proc-mount requires procMount Default in every pod, but the PSS "
      "baseline procMount control allows any procMount in a user namespace (spec.hostUsers: false) since "
      "v1.35, as Pod Security Admission does (psa/ baseline v1.35 fixtures)",

@@ -3,6 +3,8 @@
 // when nothing changed; the compliance ratio on /metrics; PolicyViolation Events aggregated into a
 // series and never for a dry run; and the audit's cost over 10,000 pods.
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -62,6 +64,13 @@ class BackgroundAudit : public ::testing::Test {
     return n;
   }
 
+  // The Ready condition of a SecurityPolicy's status, or null.
+  static json ready_condition(const json& status) {
+    for (const auto& c : status.value("conditions", json::array()))
+      if (c.value("type", "") == "Ready") return c;
+    return nullptr;
+  }
+
   static json result_for(const json& report, const std::string& pod, const std::string& rule) {
     for (const auto& r : report["results"])
       if (r["resources"][0]["name"] == pod && r["rule"] == rule) return r;
@@ -92,17 +101,22 @@ TEST_F(BackgroundAudit, ReportsAndStatusFollowPodsAddedFixedAndDeleted) {
   EXPECT_EQ(result_for(*report, "good", "privileged")["result"], "pass");
   EXPECT_TRUE(result_for(*report, "done", "privileged").empty());
 
-  auto status = api->store().wait_for_object("securitypolicies", "", "no-privileged",
-                                             [](const json& p) { return p.contains("status") && p["status"].value("violations", -1) == 1; }, 30s);
-  ASSERT_TRUE(status);
+  // Two writers: the audit patches violations and lastAuditTime, the status controller writes the
+  // Ready condition; either may land first. Wait for both, then check neither undid the other.
+  auto status = api->store().wait_for_object("securitypolicies", "", "no-privileged", [](const json& p) {
+    return p.contains("status") && p["status"].value("violations", -1) == 1 && ready_condition(p["status"]).is_object();
+  }, 30s);
+  ASSERT_TRUE(status) << api->store().get("securitypolicies", "", "no-privileged")->dump() << hook->process().stderr_text();
   EXPECT_TRUE((*status)["status"].contains("lastAuditTime"));
-  EXPECT_TRUE((*status)["status"].contains("conditions"));  // the Ready condition survives the audit's patch
+  EXPECT_EQ(ready_condition((*status)["status"])["status"], "True");
 
-  // No churn: several audits later the report is the same object version.
+  // No churn: later audits (the interval is 1s) leave the report and the status as they are.
   const std::string rv = (*report)["metadata"]["resourceVersion"];
+  const std::string status_rv = (*status)["metadata"]["resourceVersion"];
   const auto audits = count_lines(hook->process().stderr_text(), "background audit");
   ASSERT_TRUE(eventually([&] { return count_lines(hook->process().stderr_text(), "background audit") >= audits + 2; }, 30s));
   EXPECT_EQ((*api->store().get("policyreports", "shop", "kindlyguard"))["metadata"]["resourceVersion"], rv);
+  EXPECT_EQ((*api->store().get("securitypolicies", "", "no-privileged"))["metadata"]["resourceVersion"], status_rv);
 
   // Fixed.
   auto fixed = *api->store().get("pods", "shop", "bad");
@@ -124,6 +138,77 @@ TEST_F(BackgroundAudit, ReportsAndStatusFollowPodsAddedFixedAndDeleted) {
   api->store().remove("pods", "shop", "bad");
   api->store().remove("pods", "shop", "good");
   EXPECT_TRUE(api->store().wait_for_absent("policyreports", "shop", "kindlyguard", 30s));
+}
+
+// Issue 21: every audit patched each policy's status, the write came back as a MODIFIED event,
+// the policy set counted it as a change and the audit ran again: back to back for ever, two status
+// PATCHes per round, on an idle cluster. Now only a change of spec starts an audit and the status
+// is written only when it says something new. Once the first audit has settled, a quiet window
+// sees no write at all (Lease renewals aside) and no more audits than the interval implies.
+TEST_F(BackgroundAudit, AQuietClusterIsAuditedOnlyByTheIntervalAndCostsNoWrites) {
+  api->store().create("securitypolicies", deny_privileged());
+  api->store().create("securitypolicies",
+                      {{"apiVersion", "kindlyguard.io/v1alpha1"},
+                       {"kind", "SecurityPolicy"},
+                       {"metadata", {{"name", "restricted"}}},
+                       {"spec", {{"enforcement", "Warn"}, {"podSecurityStandard", {{"level", "restricted"}}}}}});
+  api->store().create("pods", running(privileged_pod("bad", "shop")));
+  api->store().create("pods", running(compliant_pod("good", "shop")));
+  // The loop ran about once a second (an audit 2 s after each status write); with the interval at
+  // 10 s it stands out in a 15 s window: at least 5 audits against at most 3.
+  constexpr auto kInterval = 10s;
+  auto hook = start({"--audit-interval", "10s"});
+
+  // Settled: the report is there and both policies carry the audit's count and the Ready condition
+  // (the last writes there are to be: two writers, either may land first).
+  ASSERT_TRUE(api->store().wait_for_object("policyreports", "shop", "kindlyguard", nullptr, 30s)) << hook->process().stderr_text();
+  for (const char* policy : {"no-privileged", "restricted"})
+    ASSERT_TRUE(api->store().wait_for_object("securitypolicies", "", policy, [](const json& p) {
+      return p.contains("status") && p["status"].contains("violations") && ready_condition(p["status"]).is_object();
+    }, 30s)) << policy << "\n" << hook->process().stderr_text();
+
+  // The request log records a request once it has been answered, a little after its write shows
+  // in the store: let it catch up with the writes that made the state above before the window opens.
+  ASSERT_TRUE(api->requests().wait_for({.verb = "create", .resource = "policyreports", .code = 201}, 1, 30s));
+  ASSERT_TRUE(api->requests().wait_for({.verb = "patch", .resource = "securitypolicies/status", .code = 200}, 2, 30s));
+  ASSERT_TRUE(api->requests().wait_for({.verb = "update", .resource = "securitypolicies/status", .code = 200}, 2, 30s));
+
+  auto is_write = [](const kindly::testapi::RequestRecord& r) {
+    static const std::set<std::string> writes = {"create", "update", "patch", "delete", "deletecollection"};
+    // Lease renewals are leader election's own heartbeat, not the audit's.
+    return writes.count(r.info.verb) && r.info.resource != "leases";
+  };
+  auto writes_after = [&](std::uint64_t seq) {
+    std::vector<std::string> out;
+    for (const auto& r : api->requests().all())
+      if (r.seq > seq && is_write(r)) out.push_back(r.method + " " + r.path + " " + r.body.substr(0, 200));
+    return out;
+  };
+  std::uint64_t seq0 = 0;
+  for (const auto& r : api->requests().all()) seq0 = std::max(seq0, r.seq);
+  const auto audits0 = count_lines(hook->process().stderr_text(), "background audit");
+  const auto t0 = std::chrono::steady_clock::now();
+
+  // The quiet window. Not a wait for something to happen: what is measured is how much happens in
+  // a given time, so it is observed for its whole length; the bounds below hold however the
+  // interval's ticks fall in it.
+  std::this_thread::sleep_for(15s);
+  // At least one audit ran in it, so "no writes" is not the silence of an audit that stopped.
+  ASSERT_TRUE(eventually([&] { return count_lines(hook->process().stderr_text(), "background audit") > audits0; }, 30s))
+      << hook->process().stderr_text();
+  const auto audits = count_lines(hook->process().stderr_text(), "background audit") - audits0;
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+
+  const auto writes = writes_after(seq0);
+  EXPECT_TRUE(writes.empty()) << writes.size() << " writes in a quiet window, the first: " << writes.front() << "\n"
+                              << hook->process().stderr_text();
+  // Audit i of the window starts at the interval's tick i (ticks are kInterval apart) or is the one
+  // that was running when the window opened.
+  const auto bound = 2 + static_cast<std::size_t>(elapsed / kInterval);
+  EXPECT_LE(audits, bound) << "audits in " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                           << " ms with a 10 s interval";
+  std::cout << "[ measured ] quiet window of " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+            << " ms: " << audits << " audits, " << writes.size() << " writes (Lease renewals aside)\n";
 }
 
 TEST_F(BackgroundAudit, ReportsAreBoundedButTheSummaryIsComplete) {

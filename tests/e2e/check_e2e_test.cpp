@@ -55,6 +55,40 @@ TEST(CheckCommand, ReadsStdinAndLists) {
   EXPECT_THAT(r.out, HasSubstr("2 objects judged: 1 denied, 0 warned, 1 passed"));
 }
 
+// A Deny policy that selects namespaces by label: 0.1.0 judged every namespace by its name label
+// alone in `check`, so the policy silently never applied (issue 14, "Also").
+TEST(CheckCommand, NamespaceSelectorIsJudgedAgainstNamespaceObjectsAndFlags) {
+  TempDir dir;
+  dir.write("p.yaml", "apiVersion: kindlyguard.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: prod-only}\n"
+                      "spec: {match: {namespaceSelector: {matchLabels: {env: prod}}}, rules: {privileged: false}}\n");
+  nlohmann::json pod = privileged_pod("web", "shop");
+  dir.write("pod.json", pod.dump());
+  // No labels given: loud warning, and the policy does not apply.
+  auto r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("warning: policy \"prod-only\" selects namespaces by label (env=prod)"));
+  // Labels from the flag.
+  r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json"), "--namespace-labels", "shop=env=prod"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Pod shop/web: deny prod-only/privileged"));
+  r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json"), "--namespace-labels", "shop=env=dev"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Labels from a Namespace object among the inputs, whatever the file order.
+  dir.write("z-ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {env: prod}}\n");
+  r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json"), "-f", dir.file("z-ns.yaml")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("warning")));
+  // A namespace the inputs do not describe is named.
+  nlohmann::json other = privileged_pod("api", "billing");
+  dir.write("other.json", other.dump());
+  r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("other.json"), "-f", dir.file("z-ns.yaml")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("namespace \"billing\" has no known labels"));
+  r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json"), "--namespace-labels", "shop=env"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("must be NAME=KEY=VALUE"));
+}
+
 TEST(CheckCommand, BadPolicyOrBadInputExitsTwoWithTheReason) {
   TempDir dir;
   dir.write("bad.yaml", "apiVersion: kindlyguard.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: p}\n"

@@ -485,7 +485,11 @@ TEST_F(QuarantineE2E, WatchDropsAndExpiryLoseNothing) {
   label("team", "web-1", false);
   ASSERT_TRUE(wait_event("team", "web-1", "Released"));
   ASSERT_TRUE(wait_annotation("team", "web-2", true));
-  EXPECT_TRUE(api->store().get("networkpolicies", "team", kPolicy));
+  // web-2 is quarantined, so the policy is there once the operator has caught up; not necessarily at
+  // the instant web-2 is annotated: both informers relist after the expiry, each in its own time,
+  // and the reconcile that annotates web-2 may act on a NetworkPolicy cache still behind the API.
+  // (This was the test's one instant check.)
+  EXPECT_TRUE(wait_policy("team")) << hook->process().stderr_text();
 
   // A restarted API server with a new history.
   api->restart();

@@ -148,10 +148,11 @@ spec: {rules: {hostNamespaces: false}}
                          std::chrono::seconds(10)));
   EXPECT_EQ(answer(pod)["allowed"], false);
   EXPECT_EQ(answer(privileged_pod())["allowed"], false);
+  // The replica stays ready: an unready webhook under failurePolicy Fail would block every pod
+  // for one typo. The degraded state is a metric and the log line above instead.
   auto ready = server::request("GET", hook.url("/readyz"), {}, {}, hook.tls());
   ASSERT_TRUE(ready.ok());
-  EXPECT_EQ(ready->status, 503);
-  EXPECT_THAT(ready->body, HasSubstr("no valid policy set"));
+  EXPECT_EQ(ready->status, 200) << ready->body;
 }
 
 TEST_F(WebhookE2E, CertificateReloadsWithoutRestartOrFailedRequest) {

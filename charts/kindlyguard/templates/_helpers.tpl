@@ -122,3 +122,45 @@ webhook, or not at all). A JSON list, for fromJsonArray.
 {{- end }}
 {{- $out | uniq | toJson }}
 {{- end }}
+
+{{/* The serve pods, for the cleanup Job to wait on (hook pods never carry these labels together). */}}
+{{- define "kindlyguard.servePodSelector" -}}
+{{- printf "app.kubernetes.io/name=%s,app.kubernetes.io/instance=%s,app.kubernetes.io/component=webhook" (include "kindlyguard.name" .) .Release.Name }}
+{{- end }}
+
+{{/*
+Labels of the hook objects (cleanup Job, helm test): pass (dict "ctx" $ "component" "cleanup").
+Their app.kubernetes.io/name differs from the release's pods, so no Service, PodDisruptionBudget or
+NetworkPolicy of the release ever selects a hook pod.
+*/}}
+{{- define "kindlyguard.hookLabels" -}}
+{{- $labels := include "kindlyguard.labels" .ctx | fromYaml }}
+{{- $_ := set $labels "app.kubernetes.io/name" (printf "%s-%s" (include "kindlyguard.name" .ctx) .component | trunc 63 | trimSuffix "-") }}
+{{- $_ := set $labels "app.kubernetes.io/component" .component }}
+{{- toYaml $labels }}
+{{- end }}
+
+{{/* The pod-level settings every pod of the chart shares: pull secrets, priority, security context, placement. */}}
+{{- define "kindlyguard.podCommon" -}}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+{{- with .Values.podSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}

@@ -1,5 +1,5 @@
-{{/* What both webhook entries share: pass (dict "ctx" $ "caBundle" BUNDLE). */}}
-{{- define "kindlyguard.webhookCommon" -}}
+{{/* How every webhook entry reaches kindlyguard: pass (dict "ctx" $ "caBundle" BUNDLE). */}}
+{{- define "kindlyguard.webhookConnection" -}}
 admissionReviewVersions: [v1]
 # The webhook records Events and metrics, but never on a dry run.
 sideEffects: NoneOnDryRun
@@ -15,17 +15,28 @@ clientConfig:
   {{- with .caBundle }}
   caBundle: {{ . }}
   {{- end }}
+{{- end }}
+
+{{/* What both judging webhook entries share: pass (dict "ctx" $ "caBundle" BUNDLE). */}}
+{{- define "kindlyguard.webhookCommon" -}}
+{{ include "kindlyguard.webhookConnection" . }}
 {{- with .ctx.Values.webhook.objectSelector }}
 objectSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 # Pods (with kubectl debug's ephemeral containers and in-place resize) and every workload with a
-# pod template.
+# pod template; and evictions, which the quarantine guard answers 429 for a quarantined pod (an
+# Eviction carries no pod labels, so the quarantine entry's objectSelector cannot pick them).
 rules:
   - apiGroups: [""]
     apiVersions: [v1]
     operations: [CREATE, UPDATE]
     resources: [pods, pods/ephemeralcontainers, pods/resize, replicationcontrollers]
+    scope: Namespaced
+  - apiGroups: [""]
+    apiVersions: [v1]
+    operations: [CREATE]
+    resources: [pods/eviction]
     scope: Namespaced
   - apiGroups: [apps]
     apiVersions: [v1]

@@ -15,7 +15,7 @@ namespace kindlyguard::admission {
 
 struct Outcome {
   int http_status = 200;
-  std::string body;  // AdmissionReview JSON, or a JSON error for 4xx
+  std::string body;  // AdmissionReview JSON, or a JSON error for 4xx and 503
 };
 
 // Told about every decision, on the request thread: must be quick and must not block.
@@ -25,11 +25,22 @@ class DecisionObserver {
   virtual void on_decision(const policy::Request& request, const policy::Decision& decision,
                            std::chrono::microseconds latency) = 0;
   virtual void on_rejected_review(const std::string& /*reason*/) {}
+  // A valid review answered with an error instead of a decision (no policy set loaded yet).
+  virtual void on_unjudged(const policy::Request& /*request*/, const std::string& /*reason*/) {}
 };
 
-// Extra request-level checks that are not policy rules (e.g. the quarantine label guard).
-// Returning a non-empty string denies the request with that message.
-using RequestGuard = std::function<std::string(const policy::Request&)>;
+// What a guard says: an empty message lets the request go on; otherwise it is denied with that
+// message and code (403; 429 asks the client to retry later, as a PodDisruptionBudget does for an
+// eviction, so `kubectl drain` waits instead of failing).
+struct GuardDenial {
+  GuardDenial() = default;
+  GuardDenial(std::string m, int c = 403) : message(std::move(m)), code(c) {}  // implicit: a guard may return a string
+  std::string message;
+  int code = 403;
+};
+
+// Extra request-level checks that are not policy rules (e.g. the quarantine guard).
+using RequestGuard = std::function<GuardDenial(const policy::Request&)>;
 
 class Handler {
  public:
@@ -38,6 +49,11 @@ class Handler {
 
   void add_observer(DecisionObserver* o) { observers_.push_back(o); }
   void add_guard(RequestGuard g) { guards_.push_back(std::move(g)); }
+  // Fail closed: while `missing` returns a reason (no valid policy set loaded, informers not
+  // synced), no review is judged. Each is answered HTTP 503 with that reason, so the API server
+  // applies the webhook's failurePolicy: Fail rejects, Ignore admits. (`allowed: true` would admit
+  // what was never judged; `allowed: false` would reject even under Ignore.)
+  void require_policy_set(std::function<std::string()> missing) { missing_policy_set_ = std::move(missing); }
 
   Outcome handle(std::string_view body) const;
 
@@ -46,9 +62,12 @@ class Handler {
   policy::NamespaceLabelsFn namespace_labels_;
   std::vector<DecisionObserver*> observers_;
   std::vector<RequestGuard> guards_;
+  std::function<std::string()> missing_policy_set_;
 };
 
 // {"error": "...", "status": 400} as the body of a 4xx answer.
 std::string error_body(int status, const std::string& message);
+// The 503 body of a review that was not judged: a metav1.Status carrying `message`.
+std::string unavailable_body(const std::string& message);
 
 }  // namespace kindlyguard::admission

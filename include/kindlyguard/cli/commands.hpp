@@ -10,5 +10,6 @@ int check_command(int argc, char** argv);
 int health_command(int argc, char** argv);
 int certs_command(int argc, char** argv);
 int version_command(int argc, char** argv);
+int uninstall_cleanup_command(int argc, char** argv);
 
 }  // namespace kindlyguard::cli

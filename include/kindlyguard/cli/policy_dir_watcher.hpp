@@ -3,7 +3,15 @@
 // directory. Polls the directory's file list, sizes and mtimes (works on ConfigMap volumes, whose
 // atomic symlink swaps inotify reports poorly); on a change reloads the whole set. A set with
 // any error is reported and not installed: the last valid set stays in force.
+//
+// Two states matter to the webhook, and they are kept apart:
+// - has_valid_set(): some valid set was installed, so reviews can be judged. Until then the
+//   webhook answers errors (fail closed) and /readyz says not ready.
+// - degraded (has_valid_set() && !last_load_ok()): a later edit broke the files. The last valid
+//   set judges, the replica stays ready (with failurePolicy Fail an unready webhook would block
+//   every pod for one typo), and the errors go to the log and the degraded gauge.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -20,16 +28,22 @@ class PolicyDirWatcher {
  public:
   // Called after each valid set is installed (the policies gauge follows it).
   using OnLoaded = std::function<void(const std::vector<policy::SecurityPolicy>&)>;
+  // Called after every load attempt with its outcome (the degraded gauge follows it).
+  using OnResult = std::function<void(bool ok)>;
 
   PolicyDirWatcher(std::string dir, policy::PolicyStore& store, std::chrono::milliseconds interval,
-                   OnLoaded on_loaded = {});
+                   OnLoaded on_loaded = {}, OnResult on_result = {});
   ~PolicyDirWatcher();
 
   // Loads once; false (with errors logged) when the directory holds an invalid set.
   bool load();
   void start();
   void stop();
-  bool last_load_ok() const { return last_ok_; }
+  // Thread-safe: read by request threads while the watcher's thread loads.
+  bool has_valid_set() const { return has_valid_set_.load(); }
+  bool last_load_ok() const { return last_ok_.load(); }
+  // The first error of the last load and how many more there are ("" after a good one).
+  std::string last_errors() const;
 
  private:
   std::string fingerprint() const;
@@ -39,8 +53,12 @@ class PolicyDirWatcher {
   policy::PolicyStore& store_;
   std::chrono::milliseconds interval_;
   OnLoaded on_loaded_;
+  OnResult on_result_;
   std::string last_fingerprint_;
-  bool last_ok_ = false;
+  std::atomic<bool> last_ok_{false};
+  std::atomic<bool> has_valid_set_{false};
+  mutable std::mutex errors_mu_;
+  std::string last_errors_;  // guarded by errors_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

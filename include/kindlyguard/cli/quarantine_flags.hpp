@@ -1,6 +1,6 @@
 #pragma once
 // The quarantine flags of `serve` (--quarantine-label, --quarantine-release-users,
-// --quarantine-release-groups, --quarantine-forensics-namespace, --quarantine-allow-dns,
+// --quarantine-release-groups, --quarantine-delete-users, --quarantine-forensics-namespace, --quarantine-allow-dns,
 // --quarantine-adminnetworkpolicy), what they configure, and the wiring of the quarantine
 // controller into cluster mode and of the label guard into the webhook.
 
@@ -26,8 +26,9 @@ struct QuarantineSettings {
 // Errors name the flag and say what is expected.
 Result<QuarantineSettings> quarantine_settings(const Flags& flags);
 
-// The webhook's label guard from the flags.
-Result<admission::RequestGuard> quarantine_guard_from_flags(const Flags& flags);
+// The webhook's quarantine guard from the flags. With `cluster` (not started yet), evictions are
+// judged against its pod informer; without (standalone), evictions are not guarded.
+Result<admission::RequestGuard> quarantine_guard_from_flags(const Flags& flags, ClusterMode* cluster = nullptr);
 
 // Adds the quarantine controller to cluster.op (which must not be started yet), writing Events
 // through cluster.events and the gauges to `metrics`.

@@ -3,7 +3,8 @@
 // changes, judges every running pod with the core (policy/background_audit.hpp) and writes what
 // admins read:
 // - status.violations (pods violating the policy) and status.lastAuditTime on each audited
-//   SecurityPolicy (a merge patch of the status subresource: the Ready condition is left alone);
+//   SecurityPolicy (a merge patch of the status subresource: the Ready condition is left alone),
+//   written only when it says something new (status_write_due): an idle cluster costs no writes;
 // - one PolicyReport (wgpolicyk8s.io/v1alpha2) named "kindlyguard" per namespace with judged pods,
 //   replaced (never appended to), bounded by max_results, written only when its content changed
 //   (timestamps of unchanged results are kept), deleted when the namespace has none left;
@@ -13,7 +14,9 @@
 // are skipped with one log line; the rest carries on.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -40,7 +43,36 @@ struct BackgroundAuditOptions {
   std::function<bool()> caches_synced;
   // After each audit: (pods judged, pods compliant), for the compliance ratio.
   std::function<void(std::size_t judged, std::size_t compliant)> on_audit;
+  // The status a SecurityPolicy has now, from the informer cache (null: not known), so that a
+  // count someone else changed is written back. May be empty.
+  std::function<nlohmann::json(const std::string& policy)> policy_status;
+  // lastAuditTime is refreshed at least this often while the count stays the same, so that it
+  // still shows the audit is alive: one write per policy per period, not one per audit.
+  std::chrono::milliseconds status_refresh{std::chrono::hours(1)};
 };
+
+// What this process last wrote to one policy's status.
+struct AuditStatusWrite {
+  std::string uid;            // of the policy object written to (a policy created again is another)
+  std::int64_t generation = 0;
+  std::size_t violations = 0;
+  std::string time;           // the lastAuditTime written (RFC 3339, as format_k8s_time writes it)
+  std::chrono::steady_clock::time_point at{};
+};
+
+// Whether an audit that counted `violations` for generation `generation` of the policy object
+// `uid` writes its status. Every status write comes back as a watch event and costs etcd a
+// revision, so only when it says something new:
+// - this process has not written it yet (`last` empty), or wrote another count, generation (the
+//   spec changed: lastAuditTime then says the new spec was audited) or object;
+// - the last write is `refresh` old (lastAuditTime still shows that the audit is alive);
+// - `cached_status` (the status there now, from the informer cache; null when not known) has seen
+//   our write (its lastAuditTime is not older than ours) yet says another count: someone else
+//   wrote it (a replica that led meanwhile, a person), so ours goes back. A cache that has not
+//   caught up with our write yet is no reason to write again.
+bool status_write_due(const nlohmann::json& cached_status, std::size_t violations, const std::string& uid,
+                      std::int64_t generation, const std::optional<AuditStatusWrite>& last,
+                      std::chrono::steady_clock::time_point now, std::chrono::milliseconds refresh);
 
 // The PolicyReport for one namespace. `previous` (the report there now, or null) lends the
 // timestamps of results that did not change; `now` stamps the others.

@@ -2,15 +2,22 @@
 // Kubernetes Events (events.k8s.io/v1) about the objects kindlyguard acts on, written the way
 // client-go's recorders write them:
 //
-// - One Event object per (regarding object, reason, type, series key) and window: an identical
-//   record within `series_window` of the last one does not create a new Event; it PATCHes the
-//   existing one's series.count and series.lastObservedTime (kubectl describe then shows
-//   "(x5 over 3m)"). The series key is the note unless the caller gives one.
-// - A token bucket per regarding object: `burst` Events at once, then one per `refill_every`
-//   (client-go's EventCorrelator spam filter: burst 25, one per 5 minutes). kindlyguard records
-//   a handful of Events per pod over its life (Quarantined, Released, QuarantineIncomplete when
-//   the leaks change), so the bucket only bites when something flaps, e.g. a label added and
-//   removed in a loop, and then it keeps the Event stream (and etcd) from flooding.
+// - Grouping comes first. One Event object per (regarding object, reason, type, series key) and
+//   window: an identical record within `series_window` of the last one does not create a new
+//   Event; it becomes a count on the existing one's series (series.count and
+//   series.lastObservedTime, PATCHed; kubectl describe then shows "(x5 over 3m)"). The series key
+//   is the note unless the caller gives one. A repeat costs no token and no queue slot, and a
+//   series is written at most once per `series_patch_interval`: repeats in between add to the
+//   count of the next write (made by the next repeat, or by the worker once the interval is over).
+// - Then the rate limit, for new series only: a token bucket per (regarding object, source),
+//   `burst` new Events at once, then one per `refill_every` (client-go's EventCorrelator spam
+//   filter keys on source and object too: burst 25, one per 5 minutes). The source is who caused
+//   the Event (for PolicyViolation: the requesting namespace), so one noisy namespace, or forged
+//   reviews, use up their own bucket and never hide the Events others cause about the same
+//   policy. Past `max_tracked` buckets, sources not yet seen share one overflow bucket, so the
+//   limiter's memory is bounded too. kindlyguard records a handful of Events per pod over its
+//   life (Quarantined, Released, QuarantineIncomplete when the leaks change), so the bucket only
+//   bites when something flaps, and then it keeps the Event stream (and etcd) from flooding.
 // - record() never blocks and never fails the caller: it queues (bounded) and returns; a
 //   background worker writes. A full queue, the rate limit or an API server that keeps refusing
 //   drop the Event; stats() counts every drop.
@@ -27,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -62,6 +70,8 @@ struct EventRecord {
   std::string action;      // what was done: "Isolate"
   std::string note;        // for people; cut to 1 kB (the API's limit)
   std::string series_key;  // records with equal (regarding, reason, type, series_key) aggregate; "" = note
+  // Who caused it: each (regarding, source) has its own rate limit. "" = the regarding object's.
+  std::string source = {};
 };
 
 // Where Events are written: the API server in production, a fake in unit tests.
@@ -83,6 +93,11 @@ struct EventRecorderOptions {
   int burst = 25;
   std::chrono::milliseconds refill_every{std::chrono::minutes(5)};
   std::chrono::milliseconds series_window{std::chrono::minutes(10)};
+  // A series is written at most this often; repeats in between are counted into the next write,
+  // so a hot series cannot spend the API client's request budget.
+  std::chrono::milliseconds series_patch_interval{std::chrono::seconds(10)};
+  // How often (real time) the worker looks for series counts whose interval is over.
+  std::chrono::milliseconds sweep_every{std::chrono::seconds(1)};
   std::size_t max_tracked = 4096;  // series and rate buckets remembered (oldest forgotten first)
   int max_attempts = 3;            // per write, on errors worth retrying (5xx, 429, no answer)
   std::chrono::milliseconds retry_delay{500};
@@ -95,6 +110,7 @@ struct EventRecorderOptions {
 
 struct EventRecorderStats {
   std::uint64_t recorded = 0;              // accepted by record()
+  std::uint64_t aggregated = 0;            // of those, repeats counted into a series write
   std::uint64_t created = 0;               // new Event objects
   std::uint64_t patched = 0;               // series updates of an existing Event
   std::uint64_t dropped_queue_full = 0;
@@ -114,7 +130,8 @@ class EventRecorder {
   // Queues the Event and returns at once: false when it was dropped (queue full, rate limit,
   // stopped). Thread-safe.
   bool record(EventRecord event);
-  // Waits until every Event recorded so far has been written or given up (tests, shutdown).
+  // Waits until every Event recorded so far has been written or given up (tests, shutdown); a
+  // repeat still within its series' patch interval is a count the worker writes afterwards.
   bool flush(std::chrono::milliseconds timeout);
   // Ends the worker after the write in progress; what is still queued is abandoned.
   void stop();
@@ -122,13 +139,20 @@ class EventRecorder {
 
  private:
   struct Pending {
+    std::string key;  // the series key
     EventRecord record;
-    std::chrono::system_clock::time_point observed;
+    std::chrono::system_clock::time_point observed;       // the first occurrence
+    std::chrono::system_clock::time_point last_observed;  // the latest one counted in
+    std::int64_t count = 1;                               // occurrences this write reports
   };
   struct Series {
     std::string ns, name;
-    std::int64_t count = 1;
-    std::chrono::system_clock::time_point last;
+    std::int64_t count = 1;                          // as written to the API server
+    std::chrono::system_clock::time_point last;      // latest occurrence, written or not
+    std::chrono::system_clock::time_point written;   // when the series was last written
+    std::int64_t unsent = 0;                         // repeats not written yet
+    std::chrono::system_clock::time_point unsent_last;
+    EventRecord record;                              // to start over if the Event is gone
   };
   struct Bucket {
     double tokens = 0;
@@ -138,27 +162,33 @@ class EventRecorder {
   std::chrono::system_clock::time_point now() const;
   // Counts a write's outcome in stats_ and tells on_outcome.
   void tally(std::uint64_t EventRecorderStats::*count, const char* outcome);
-  bool take_token(const std::string& object, std::chrono::system_clock::time_point at);  // under mu_
+  // The three below run under mu_.
+  bool take_token(const EventRecord& r, std::chrono::system_clock::time_point at);
+  void enqueue(Pending p);
+  void sweep(std::chrono::system_clock::time_point at);  // queues the series whose unsent repeats are due
   void run();
-  void write(const Pending& p);
+  void write(Pending p);
   // Retries what is worth retrying; false when stop() interrupts a wait.
   client::ApiResult<nlohmann::json> attempt(const std::function<client::ApiResult<nlohmann::json>()>& call);
   nlohmann::json build(const Pending& p, const std::string& name) const;
-  void forget_old(std::chrono::system_clock::time_point at);
+  void forget_old(std::chrono::system_clock::time_point at);  // under mu_
 
   std::unique_ptr<EventSink> sink_;
   const EventRecorderOptions options_;
 
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards everything below but the worker
   std::condition_variable cv_;        // work arrived, or stop
   std::condition_variable idle_cv_;   // the queue drained
   std::deque<Pending> queue_;
+  std::map<std::string, Pending*> queued_;  // series key -> its write waiting in queue_
+  std::string writing_;                     // series key of the write in progress
   bool busy_ = false;
   bool stopping_ = false;
-  std::map<std::string, Bucket> buckets_;  // by regarding identity; guarded by mu_
-  EventRecorderStats stats_;               // guarded by mu_
+  std::map<std::string, Bucket> buckets_;  // by regarding identity and source
+  std::map<std::string, Series> series_;   // by series key
+  std::size_t unsent_series_ = 0;          // series with unsent repeats
+  EventRecorderStats stats_;
 
-  std::map<std::string, Series> series_;   // worker thread only
   std::thread worker_;
 };
 

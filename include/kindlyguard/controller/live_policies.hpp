@@ -7,6 +7,14 @@
 // - a deleted one leaves the set.
 // Every change installs a whole new set in the PolicyStore, so a request sees the old set or the
 // new one, never half. Thread-safe: the informer thread writes, the status controller reads.
+//
+// Only a change of what is judged is a change: an update that leaves the spec as it was (our own
+// status writes, the audit's and the Ready condition's, come back as MODIFIED events; so do label
+// and annotation edits) installs no set and tells no listener, so it starts no work. With the
+// status subresource the API server bumps metadata.generation only for spec changes; the spec
+// itself is compared as well, for a CRD without that subresource (where a status write bumps the
+// generation) or an object without a generation. A new uid (deleted and created again while the
+// watch was away) is a change.
 
 #include <cstdint>
 #include <functional>
@@ -43,7 +51,8 @@ class LivePolicies {
 
   // The verdict on the object's current generation; nullopt for a policy we have not seen.
   std::optional<PolicyReadiness> readiness(const std::string& name) const;
-  // Called after every change, with the policy's name (to enqueue its status, to audit again).
+  // Called after every change (a new policy, a new spec, a deletion; never an update of status or
+  // metadata alone), with the policy's name (to enqueue its status, to audit again).
   // Add listeners before the informer starts.
   void on_change(std::function<void(const std::string& name)> f) { listeners_.push_back(std::move(f)); }
 
@@ -60,6 +69,12 @@ class LivePolicies {
   mutable std::mutex mu_;
   std::map<std::string, policy::SecurityPolicy> valid_;  // the version in force, per name
   std::map<std::string, PolicyReadiness> readiness_;
+  // What was judged of each policy: an update with the same uid and spec changes nothing.
+  struct Judged {
+    std::string uid;
+    nlohmann::json spec;
+  };
+  std::map<std::string, Judged> judged_;
   std::vector<std::function<void(const std::string&)>> listeners_;
 };
 

@@ -4,9 +4,11 @@
 //
 // - Per namespace with at least one labeled pod, a NetworkPolicy `kindlyguard-quarantine`
 //   (labeled app.kubernetes.io/managed-by=kindlyguard) selects the label with policyTypes
-//   [Ingress, Egress] and no allow rules, save the configured allowances (ingress from a
-//   forensics namespace, egress to cluster DNS). Removed when no labeled pod is left; restored
-//   when someone edits or deletes it. A NetworkPolicy without our label is never touched, even
+//   [Ingress, Egress] and no allow rules: the quarantine only ever removes access, so a pod
+//   that labels itself gains nothing. The allowances (ingress from a forensics namespace, egress
+//   to cluster DNS) are the one exception, off by default: an admin who turns them on accepts that
+//   a self-labeled pod in a namespace whose policies deny that traffic gains it. Removed when no
+//   labeled pod is left; restored when someone edits or deletes it. A NetworkPolicy without our label is never touched, even
 //   one with our name (that is reported instead).
 // - NetworkPolicies add up: another policy that selects a quarantined pod and allows traffic
 //   lets that traffic through. The leak detector matches every policy's podSelector in the
@@ -15,7 +17,8 @@
 // - Optionally (where the AdminNetworkPolicy API, policy.networking.k8s.io/v1alpha1, is served)
 //   a cluster-scoped AdminNetworkPolicy `kindlyguard-quarantine` that Denies all ingress and
 //   egress of labeled pods ahead of every NetworkPolicy, which closes the leaks that come from
-//   other pods. It is kept while the option is on, whether or not a pod is labeled, so a label
+//   other pods. It has Deny rules only, never Allow or Pass (either would, at our priority,
+//   override another admin policy's deny): the allowances are left undenied there instead. It is kept while the option is on, whether or not a pod is labeled, so a label
 //   takes effect the moment it is set.
 // - Events on the pod: Quarantined (Normal) once isolated, Released (Normal) once the label is
 //   gone; the annotation kindlyguard.io/quarantined-at (RFC 3339) marks an isolated pod and is

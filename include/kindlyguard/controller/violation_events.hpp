@@ -1,8 +1,10 @@
 #pragma once
 // PolicyViolation Warning Events regarding the SecurityPolicy, for denied, warned and audited
 // admission requests: `kubectl describe securitypolicy X` shows who tried what. Never for a dry
-// run (it must leave nothing behind); never blocking the answer (the recorder queues, rate-limits
-// and aggregates repeats into a series, so a crash-looping ReplicaSet makes one Event with a count).
+// run (it must leave nothing behind); never blocking the answer (the recorder queues, aggregates
+// repeats into a series, so a crash-looping ReplicaSet makes one Event with a count, and
+// rate-limits new series per policy and requesting namespace, so one namespace cannot hide the
+// violations of the others).
 // Every replica records the requests it answered.
 
 #include "kindlyguard/admission/handler.hpp"

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <prometheus/registry.h>
 
@@ -16,6 +17,10 @@ class Exposer;
 }
 
 namespace kindlyguard::observe {
+
+// The value of the `kind` label for a review's kind: one of the kinds the webhook judges (Pod,
+// PodTemplate and the workloads with a pod template), else "other", so no request adds a series.
+std::string_view kind_label(std::string_view kind);
 
 class Metrics : public admission::DecisionObserver {
  public:
@@ -31,6 +36,10 @@ class Metrics : public admission::DecisionObserver {
   void on_decision(const policy::Request& request, const policy::Decision& decision,
                    std::chrono::microseconds latency) override;
   void on_rejected_review(const std::string& reason) override;
+  // Counted as requests with decision "error".
+  void on_unjudged(const policy::Request& request, const std::string& reason) override;
+  // Standalone mode: the policy files hold errors and the last valid set stays in force.
+  void set_policy_set_degraded(bool degraded);
 
   void set_certificate_expiry(std::time_t not_after);
   void count_tls_failure(const char* reason);
@@ -74,6 +83,7 @@ class Metrics : public admission::DecisionObserver {
   prometheus::Gauge* cert_expiry_;
   prometheus::Gauge* quarantined_pods_;
   prometheus::Gauge* quarantine_leaks_;
+  prometheus::Gauge* policy_set_degraded_;
   // The per-review counters by label values. Family::Add builds a label map, hashes it and takes
   // the family's lock, 0.4 µs a call and once per violation (bench_hotspots Metrics/*); children
   // are never removed, so their addresses can be kept.

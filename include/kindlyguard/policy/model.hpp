@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kindlyguard/k8s/image_pattern.hpp"
 #include "kindlyguard/k8s/label_selector.hpp"
 #include "kindlyguard/k8s/quantity.hpp"
 
@@ -37,7 +38,7 @@ struct Match {
 struct Exemptions {
   std::vector<std::string> usernames;
   std::vector<std::string> groups;
-  std::vector<std::string> images;  // globs; exempt containers from container-level rules
+  std::vector<k8s::ImagePattern> images;  // exempt containers from container-level rules
 };
 
 struct PodSecurityStandard {

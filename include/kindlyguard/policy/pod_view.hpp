@@ -73,10 +73,16 @@ class ContainerView {
 class PodView {
  public:
   // Recognises Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
-  // CronJob (and PodTemplate); anything else is an error naming the kind. The view borrows
-  // `object`, which must outlive it.
+  // CronJob (and PodTemplate); anything else is an error naming the kind. Every field a rule or
+  // check reads must have its Kubernetes type (pod_schema.hpp): a mistyped one is an error naming
+  // it (`spec.containers[0].securityContext.privileged: expected a boolean ..., got string "true"`),
+  // never a value read as unset. The view borrows `object`, which must outlive it.
   static Result<PodView> from_object(const json& object);
   static bool is_judged_kind(std::string_view kind);
+  // True when `object` says it carries a pod spec (its kind is one of the above) or its kind is
+  // not even a string: an error from from_object is then the object's fault, never a reason to
+  // leave it unjudged.
+  static bool claims_pod(const json& object);
 
   const json& object() const { return *object_; }
   const std::string& kind() const { return kind_; }
@@ -104,5 +110,13 @@ class PodView {
 
 // The null json every accessor returns for "absent".
 const json& null_json();
+
+// Non-throwing reads for rules that walk raw JSON (volumes, mounts, ports): member_at is
+// `object[key]`, or the null json when `object` is not an object or has no such member; string_at
+// is the string there, or nullopt when absent or not a string. The view has checked the types of
+// every field a rule reads, so these hide nothing; they keep a rule from throwing (nlohmann's
+// value(), at(), get<T>() do) on whatever the schema does not list.
+const json& member_at(const json& object, std::string_view key);
+std::optional<std::string_view> string_at(const json& object, std::string_view key);
 
 }  // namespace kindlyguard::policy

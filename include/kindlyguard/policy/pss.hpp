@@ -4,6 +4,7 @@
 // src/policy/pss/, each with the version ranges in which each of its variants applies.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kindlyguard/policy/model.hpp"
@@ -42,6 +43,11 @@ bool allowed(PssLevel level, PssVersion version, const PodView& pod);
 // PSA's one-line message: `violates PodSecurity "restricted:v1.30": reason (detail), ...`, with
 // the version as the policy names it ("latest", "v1.30"). "" when nothing failed.
 std::string format_message(PssLevel level, PssVersion version, const std::vector<CheckResult>& failed);
+
+// Whether a check reads this pod (template) annotation (AppArmor's per-container annotation; the
+// seccomp annotations older kubelets honoured). Such annotations are part of what an UPDATE must
+// judge again, like the pod spec.
+bool reads_annotation(std::string_view key);
 
 // The ids of every check known, for documentation and rule-id listings, in PSA's order.
 std::vector<std::string> check_ids();

@@ -196,4 +196,12 @@ std::vector<CheckInfo> checks() {
   return out;
 }
 
+bool reads_annotation(std::string_view key) {
+  // check_app_armor_profile.cpp reads the first; the seccomp ones are what kubelets before v1.27
+  // honoured, so a change to them changes what runs on such a node.
+  return key.starts_with("container.apparmor.security.beta.kubernetes.io/") ||
+         key == "seccomp.security.alpha.kubernetes.io/pod" ||
+         key.starts_with("container.seccomp.security.alpha.kubernetes.io/");
+}
+
 }  // namespace kindlyguard::policy::pss

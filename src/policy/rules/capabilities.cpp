@@ -2,8 +2,21 @@
 //
 // Restricted fields: spec.*containers[*].securityContext.capabilities.drop / .add
 // Allowed: drop contains every requiredDrop name (or ALL, which drops everything); add holds only
-// names in allowedAdd (absent allowedAdd = any add). Names compare case-insensitively and with or
-// without the CAP_ prefix, as container runtimes accept both.
+// names in allowedAdd (absent allowedAdd = any add).
+//
+// What a runtime really does with a name is the only truth, and the runtimes differ:
+//   containerd: ALL matches case-insensitively; every other name is upper-cased and prefixed with
+//               CAP_, so "net_raw" drops CAP_NET_RAW but "CAP_NET_RAW" drops CAP_CAP_NET_RAW
+//               (nothing) and "CAP_ALL" drops nothing at all.
+//   CRI-O:      ALL matches case-insensitively; other names are upper-cased and prefixed with CAP_
+//               unless they already carry it, so both spellings work there.
+// So a drop counts only when every mainstream runtime honours it: ALL in any case, or a name
+// without the CAP_ prefix in any case. An add is dangerous when any runtime would grant it, so
+// adds are judged after upper-casing and stripping CAP_ ("cap_sys_admin" is SYS_ADMIN, granted
+// by CRI-O), and an add of ALL in any case grants everything. Runtimes apply ALL first, then the
+// single adds, then the single drops, so drop: [ALL] with add: [NET_RAW] keeps NET_RAW: a
+// requiredDrop name other than ALL counts as dropped only when dropped by itself, or by ALL and
+// not added back.
 #include <algorithm>
 #include <cctype>
 
@@ -12,20 +25,34 @@
 namespace kindlyguard::policy::rules {
 namespace {
 
-std::string canonical(std::string name) {
+std::string upper(std::string name) {
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
-  if (name.rfind("CAP_", 0) == 0) name.erase(0, 4);
   return name;
 }
 
-std::vector<std::string> names_at(const json& sc, const char* key) {
+// The capability an add grants on the most permissive runtime (CRI-O accepts the CAP_ prefix).
+std::string granted(const std::string& name) {
+  std::string u = upper(name);
+  if (u.rfind("CAP_", 0) == 0) u.erase(0, 4);
+  return u;
+}
+
+// The capability a drop removes on every runtime, or "" when some runtime drops nothing for it
+// (containerd prefixes CAP_ to a name that already has it).
+std::string dropped_everywhere(const std::string& name) {
+  std::string u = upper(name);
+  if (u.rfind("CAP_", 0) == 0) return "";
+  return u;
+}
+
+std::vector<std::string> raw_names_at(const json& sc, const char* key) {
   std::vector<std::string> out;
   auto caps = sc.is_object() ? sc.find("capabilities") : sc.end();
   if (caps == sc.end() || !caps->is_object()) return out;
   auto list = caps->find(key);
   if (list == caps->end() || !list->is_array()) return out;
   for (const auto& n : *list)
-    if (n.is_string()) out.push_back(canonical(n.get<std::string>()));
+    if (n.is_string()) out.push_back(n.get<std::string>());
   return out;
 }
 
@@ -43,21 +70,41 @@ void check_capabilities(const RuleInput& in, std::vector<Finding>& out) {
   const CapabilitiesRule& rule = *in.rules().capabilities;
   for (const ContainerView* c : in.judged_containers()) {
     const json& sc = c->security_context();
-    auto drop = names_at(sc, "drop");
-    if (!contains(drop, "ALL")) {
+    std::vector<std::string> drop, ineffective;
+    for (const auto& d : raw_names_at(sc, "drop")) {
+      std::string name = dropped_everywhere(d);
+      if (name.empty()) ineffective.push_back(d);
+      else drop.push_back(std::move(name));
+    }
+    std::vector<std::string> added;
+    for (const auto& a : raw_names_at(sc, "add")) added.push_back(granted(a));
+    const bool drops_all = contains(drop, "ALL");
+    // Both runtimes apply add ALL, then drop ALL, then the single adds, then the single drops:
+    // after drop ALL a name that is added is granted again; a name dropped by itself stays dropped.
+    auto dropped = [&](const std::string& cap) {
+      if (cap == "ALL") return drops_all;
+      return contains(drop, cap) || (drops_all && !contains(added, cap));
+    };
+    {
       std::vector<std::string> missing;
       for (const auto& r : rule.required_drop)
-        if (!contains(drop, canonical(r))) missing.push_back(canonical(r));
-      if (!missing.empty())
-        out.push_back({c->name(), c->field("securityContext.capabilities.drop"),
-                       describe(*c) + " does not drop " + join(missing) + ": add " + join(missing) +
-                           " to securityContext.capabilities.drop"});
+        if (!dropped(granted(r))) missing.push_back(granted(r));
+      if (!missing.empty()) {
+        std::string message = describe(*c) + " does not drop " + join(missing) + ": add " + join(missing) +
+                              " to securityContext.capabilities.drop";
+        if (!ineffective.empty())
+          message += " (" + join(ineffective) +
+                     " drops nothing on containerd, which prefixes CAP_ to every name: write names without CAP_)";
+        else if (drops_all)
+          message += " (ALL is dropped, but capabilities.add grants " + join(missing) + " back)";
+        out.push_back({c->name(), c->field("securityContext.capabilities.drop"), std::move(message)});
+      }
     }
     if (!rule.allowed_add) continue;
     std::vector<std::string> forbidden;
-    for (const auto& a : names_at(sc, "add")) {
+    for (const auto& a : added) {
       bool ok = std::any_of(rule.allowed_add->begin(), rule.allowed_add->end(),
-                            [&](const std::string& allowed) { return canonical(allowed) == a; });
+                            [&](const std::string& allowed) { return granted(allowed) == a; });
       if (!ok) forbidden.push_back(a);
     }
     if (!forbidden.empty()) {

@@ -6,10 +6,20 @@
 //   allowed: false  - no hostPath volume, except under an allowedPaths prefix (matched on whole
 //                     path segments: /var/log allows /var/log/pods, not /var/logs); where the entry
 //                     says readOnly, every mount of the volume must be readOnly.
-//   allowed: true   - any hostPath, except a container runtime socket (docker, containerd,
-//                     CRI-O): mounting one hands out root on the node, so it passes only where an
-//                     allowedPaths entry names it.
+//   allowed: true   - any hostPath, except the always-refused host paths below.
+// Always refused, whatever `allowed` says (kAlwaysRefused, each with its reason): the sockets of
+// every container runtime a Kubernetes distribution ships and the directories that hold them,
+// /proc (whose /proc/<pid>/root entries are other processes' root filesystems, the host's
+// among them), and every parent of those, / included. Paths are normalised first ("//", "/./",
+// trailing '/'; ".." is refused outright). A refused path passes only where an allowedPaths entry
+// names it: the entry must be the refused path itself or lie inside it (/proc allows /proc/1/root,
+// /run/containerd/containerd.sock allows that socket), or be exactly the path mounted; a broader
+// entry (/run, /var, /) never lets a refused path through. readOnly does not help a socket:
+// connect() works on a read-only mount.
+#include <algorithm>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "rule_helpers.hpp"
 
@@ -42,15 +52,49 @@ bool under(std::string_view path, std::string_view prefix) {
   return path.compare(0, prefix.size(), prefix) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
-constexpr std::string_view kRuntimeSockets[] = {
-    "/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock",
-    "/run/containerd/containerd.sock", "/var/run/crio/crio.sock", "/run/crio/crio.sock",
-    "/var/run/cri-dockerd.sock", "/run/cri-dockerd.sock"};
+struct RefusedPath {
+  std::string_view path;
+  std::string_view why;
+};
 
-bool is_runtime_socket(const std::string& path) {
-  for (auto s : kRuntimeSockets)
-    if (path == s || under(s, path)) return true;  // the socket itself, or a directory holding it
-  return false;
+// Matched after normalisation, as the exact path, anything under it, or any parent of it. Both
+// /run and /var/run are listed because /var/run is a symlink to /run on every current distribution
+// but a real directory on some older ones; the kubelet mounts what the path resolves to.
+constexpr RefusedPath kAlwaysRefused[] = {
+    {"/proc", "the host's /proc: /proc/<pid>/root is that process's root filesystem (/proc/1/root is the whole host), "
+              "and /proc/sys and /proc/sysrq-trigger change the kernel"},
+    {"/var/run/docker.sock", "the Docker daemon's socket, which gives root on the node"},
+    {"/run/docker.sock", "the Docker daemon's socket, which gives root on the node"},
+    {"/var/run/docker", "the Docker daemon's state directory (its containerd socket lives there)"},
+    {"/run/docker", "the Docker daemon's state directory (its containerd socket lives there)"},
+    {"/var/run/dockershim.sock", "the dockershim CRI socket, which gives root on the node"},
+    {"/run/dockershim.sock", "the dockershim CRI socket, which gives root on the node"},
+    {"/var/run/cri-dockerd.sock", "the cri-dockerd CRI socket, which gives root on the node"},
+    {"/run/cri-dockerd.sock", "the cri-dockerd CRI socket, which gives root on the node"},
+    {"/var/run/containerd", "containerd's socket directory (containerd.sock, containerd.sock.ttrpc, shim sockets)"},
+    {"/run/containerd", "containerd's socket directory (containerd.sock, containerd.sock.ttrpc, shim sockets)"},
+    {"/var/run/crio", "CRI-O's socket directory"},
+    {"/run/crio", "CRI-O's socket directory"},
+    {"/var/run/podman", "the Podman API socket directory"},
+    {"/run/podman", "the Podman API socket directory"},
+    {"/var/run/k3s", "k3s and RKE2's containerd socket directory"},
+    {"/run/k3s", "k3s and RKE2's containerd socket directory"},
+    {"/var/run/k0s", "k0s's containerd socket directory"},
+    {"/run/k0s", "k0s's containerd socket directory"},
+    {"/var/snap/microk8s/common/run", "MicroK8s's containerd socket directory"},
+    {"/var/run/firecracker-containerd", "firecracker-containerd's socket directory"},
+    {"/run/firecracker-containerd", "firecracker-containerd's socket directory"},
+    {"/var/run/user", "per-user runtime directories, where rootless Docker, Podman and containerd keep their sockets"},
+    {"/run/user", "per-user runtime directories, where rootless Docker, Podman and containerd keep their sockets"},
+};
+
+// The refused entries a (normalised) path reaches: the entry itself, a path inside it, or a
+// directory that holds it.
+std::vector<const RefusedPath*> refused_entries(const std::string& path) {
+  std::vector<const RefusedPath*> hit;
+  for (const auto& r : kAlwaysRefused)
+    if (under(path, r.path) || under(r.path, path)) hit.push_back(&r);
+  return hit;
 }
 
 }  // namespace
@@ -72,29 +116,49 @@ void check_host_path(const RuleInput& in, std::vector<Finding>& out) {
     std::string path;
     bool clean = normalize(raw, path);
 
-    const HostPathAllowance* allowance = nullptr;
-    if (clean)
-      for (const auto& a : rule.allowed_paths) {
-        std::string prefix;
-        if (normalize(a.path_prefix, prefix) && under(path, prefix)) { allowance = &a; break; }
-      }
-    bool socket = clean && is_runtime_socket(path);
     std::string what = "volume \"" + volume + "\" mounts host path " + quote(raw);
-
     if (!clean) {
       out.push_back({"", field, what + ", which contains \"..\": use a path without \"..\""});
       continue;
     }
-    if (!allowance) {
-      if (socket)
-        out.push_back({"", field, what + ", the container runtime socket, which gives root on the node: remove the volume"});
-      else if (!rule.allowed)
+
+    // Every allowance that covers the path, with its normalised prefix. The most specific one
+    // decides readOnly, so an entry's order in the list never loosens it.
+    std::vector<std::pair<const HostPathAllowance*, std::string>> covering;
+    for (const auto& a : rule.allowed_paths) {
+      std::string prefix;
+      if (normalize(a.path_prefix, prefix) && under(path, prefix)) covering.emplace_back(&a, std::move(prefix));
+    }
+    const RefusedPath* refused = nullptr;
+    for (const RefusedPath* r : refused_entries(path)) {
+      bool named = std::any_of(covering.begin(), covering.end(),
+                               [&](const auto& c) { return c.second == path || under(c.second, r->path); });
+      if (!named) { refused = r; break; }
+    }
+    if (refused) {
+      std::string message = what;
+      if (path == refused->path) message += ", ";
+      else if (under(path, refused->path)) message += ", inside " + quote(std::string(refused->path)) + ", ";
+      else message += ", which holds " + quote(std::string(refused->path)) + ", ";
+      message += std::string(refused->why) + ": kindlyguard always refuses it; remove the volume";
+      if (!covering.empty())
+        message += " (allowedPaths entry " + quote(covering.front().first->path_prefix) +
+                   " is broader than the refused path; only an entry naming the path itself lets it through)";
+      out.push_back({"", field, std::move(message)});
+      continue;
+    }
+    if (covering.empty()) {
+      if (!rule.allowed)
         out.push_back({"", field,
                        what + ": hostPath volumes are not allowed" +
                            (rule.allowed_paths.empty() ? std::string() : " outside the policy's allowedPaths") +
                            "; use an emptyDir, a ConfigMap or a PersistentVolumeClaim"});
       continue;
     }
+    const HostPathAllowance* allowance = covering.front().first;
+    std::size_t longest = 0;
+    for (const auto& c : covering)
+      if (c.second.size() >= longest) { longest = c.second.size(); allowance = c.first; }
     if (!allowance->read_only) continue;
     // The allowance requires read-only use: every mount of this volume must say so.
     for (const ContainerView* c : in.judged_containers()) {
@@ -102,7 +166,7 @@ void check_host_path(const RuleInput& in, std::vector<Finding>& out) {
       if (mounts == c->raw().end() || !mounts->is_array()) continue;
       for (std::size_t m = 0; m < mounts->size(); ++m) {
         const json& mount = (*mounts)[m];
-        if (!mount.is_object() || mount.value("name", std::string()) != volume) continue;
+        if (string_at(mount, "name").value_or("") != volume) continue;  // value() would throw on name: 5
         auto ro = mount.find("readOnly");
         if (ro != mount.end() && ro->is_boolean() && ro->get<bool>()) continue;
         out.push_back({c->name(), c->field("volumeMounts[" + std::to_string(m) + "].readOnly"),

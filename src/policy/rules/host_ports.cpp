@@ -1,13 +1,23 @@
 // Rule hostPorts (spec.rules.hostPorts: false)
 //
 // Restricted field: spec.*containers[*].ports[*].hostPort
-// Allowed: unset or 0. A hostPort binds the node's address and bypasses Services and
-// NetworkPolicies.
+// Allowed: unset or 0, and no spec.hostNetwork (with it, every listening port is a host port). A
+// hostPort binds the node's address and bypasses Services and NetworkPolicies.
 #include "rule_helpers.hpp"
 
 namespace kindlyguard::policy::rules {
 
 void check_host_ports(const RuleInput& in, std::vector<Finding>& out) {
+  // With hostNetwork every port a container listens on is a port of the node, declared or not
+  // (the API server even defaults hostPort to containerPort), so hostNetwork breaks this rule too.
+  const json& spec = in.pod().spec();
+  if (spec.is_object()) {
+    auto hn = spec.find("hostNetwork");
+    if (hn != spec.end() && hn->is_boolean() && hn->get<bool>())
+      out.push_back({"", in.pod().field("hostNetwork"),
+                     in.pod().describe() + " uses the node's network (hostNetwork), so every port its containers "
+                                          "listen on is a host port: remove hostNetwork and expose ports through a Service"});
+  }
   for (const ContainerView* c : in.judged_containers()) {
     auto ports = c->raw().find("ports");
     if (ports == c->raw().end() || !ports->is_array()) continue;

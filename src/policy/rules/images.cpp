@@ -4,7 +4,7 @@
 // Allowed: the image, normalised as the runtime resolves it (nginx = docker.io/library/nginx),
 // lives under one of allowedRegistries (whole host and path segments); its tag is not in
 // disallowTags (an image with neither tag nor digest runs :latest); it carries a digest when
-// requireDigest is set.
+// requireDigest is set. A digest satisfies the tag rule whatever tag is written beside it.
 #include <algorithm>
 
 #include "kindlyguard/k8s/image_ref.hpp"
@@ -33,7 +33,9 @@ void check_images(const RuleInput& in, std::vector<Finding>& out) {
                            ", which is not a trusted registry: use an image from " + list});
       }
     }
-    std::string tag = ref->effective_tag();
+    // A digest-pinned reference runs what the digest names: the runtime pulls by digest and
+    // ignores the tag, so "app:latest@sha256:..." is as pinned as "app@sha256:...".
+    std::string tag = ref->has_digest() ? std::string() : ref->effective_tag();
     if (!tag.empty() &&
         std::find(rule.disallow_tags.begin(), rule.disallow_tags.end(), tag) != rule.disallow_tags.end()) {
       out.push_back({c->name(), field,

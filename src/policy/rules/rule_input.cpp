@@ -1,24 +1,18 @@
-#include "kindlyguard/k8s/glob.hpp"
+#include <algorithm>
+
 #include "kindlyguard/k8s/image_ref.hpp"
 #include "kindlyguard/policy/rules.hpp"
 
 namespace kindlyguard::policy {
 
 bool RuleInput::exempt(const ContainerView& c) const {
-  const auto& globs = policy_.exemptions.images;
-  if (globs.empty()) return false;
-  std::string image = c.image();
-  // Match what the admin wrote and the fully-qualified form, so "nginx*" and
-  // "docker.io/library/nginx*" both work; a tag or digest is part of the text matched.
-  std::string qualified;
-  if (auto ref = k8s::ImageRef::parse(image); ref.ok()) {
-    qualified = ref->name();
-    if (!ref->tag.empty()) qualified += ":" + ref->tag;
-    if (!ref->digest.empty()) qualified += "@" + ref->digest;
-  }
-  for (const auto& g : globs)
-    if (k8s::glob_match(g, image) || (!qualified.empty() && k8s::glob_match(g, qualified))) return true;
-  return false;
+  const auto& patterns = policy_.exemptions.images;
+  if (patterns.empty()) return false;
+  // Matched on the reference the runtime resolves, never on the text: "nginx*" must not exempt
+  // nginx.evil.io/rootkit, and docker.io/library/nginx is the same image as nginx.
+  auto ref = k8s::ImageRef::parse(c.image());
+  if (!ref.ok()) return false;
+  return std::any_of(patterns.begin(), patterns.end(), [&](const k8s::ImagePattern& p) { return p.matches(*ref); });
 }
 
 std::vector<const ContainerView*> RuleInput::judged_containers() const {

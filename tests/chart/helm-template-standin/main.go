@@ -15,7 +15,7 @@
 //
 //	helm-template-standin template [NAME] CHART [-n NS] [-f values.yaml]... [--set k=v]...
 //	    [--set-string k=v]... [--include-crds] [--api-versions group/version]... [--kube-version v1.32.0]
-//	    [--notes]
+//	    [--no-hooks] [--skip-tests] [--notes] [--print-values]
 //
 // What is helm-compatible: values merging (chart values.yaml, then each -f in order, then --set;
 // maps merge deeply, a null deletes a key), numbers from YAML files as float64 and integers from
@@ -23,10 +23,14 @@
 // CHART/templates/FILE, partials (_*.tpl) not emitted, output split on `---` and sorted in helm's
 // install order with "# Source:" comments, crds/ emitted first with --include-crds, toYaml without
 // its trailing newline, lookup returning an empty map (as helm template does without a cluster).
+// Hooks (objects annotated helm.sh/hook) come after the other objects, as helm template prints
+// them; --no-hooks leaves them out, --skip-tests leaves out the test hooks.
 // --notes (stand-in only) prints the rendered NOTES.txt after the manifests, as a comment block.
-// Not supported: subcharts and dependencies, .Files.Glob/AsConfig/AsSecrets, values.schema.json,
-// post-renderers, --set with list indexes (a[0]=x); each is an error or absent, never a silent
-// difference.
+// --print-values (stand-in only) prints the coalesced values as JSON instead of rendering: the
+// chart tests validate them against values.schema.json with ajv, as helm does before rendering.
+// Not supported: subcharts and dependencies, .Files.Glob/AsConfig/AsSecrets, values.schema.json
+// (validated by the chart tests instead, see above), post-renderers, --set with list indexes
+// (a[0]=x); each is an error or absent, never a silent difference.
 package main
 
 import (
@@ -62,6 +66,9 @@ type options struct {
 	apiVersions []string
 	kubeVersion string
 	notes       bool
+	noHooks     bool
+	skipTests   bool
+	printValues bool
 }
 
 func usage() {
@@ -115,6 +122,12 @@ func parseArgs(args []string) options {
 			o.kubeVersion = get()
 		case "--notes":
 			o.notes = true
+		case "--no-hooks":
+			o.noHooks = true
+		case "--skip-tests":
+			o.skipTests = true
+		case "--print-values":
+			o.printValues = true
 		case "-h", "--help":
 			usage()
 		default:
@@ -543,6 +556,7 @@ type manifest struct {
 	kind    string
 	content string
 	index   int
+	hook    string // the helm.sh/hook annotation: "" for an ordinary object
 }
 
 // helm's InstallOrder (pkg/releaseutil/kind_sorter.go).
@@ -602,6 +616,15 @@ func run(o options) error {
 		if err := applySet(values, s, true); err != nil {
 			return err
 		}
+	}
+
+	if o.printValues {
+		data, err := json.Marshal(values)
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(append(data, '\n'))
+		return err
 	}
 
 	// Every file of the chart: templates/ to parse, crds/ to emit, the rest for .Files.
@@ -704,12 +727,16 @@ func run(o options) error {
 				continue
 			}
 			var head struct {
-				Kind string `yaml:"kind"`
+				Kind     string `yaml:"kind"`
+				Metadata struct {
+					Annotations map[string]string `yaml:"annotations"`
+				} `yaml:"metadata"`
 			}
 			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
 				return fmt.Errorf("%s: rendered YAML does not parse: %w\n%s", name, err, doc)
 			}
-			manifests = append(manifests, manifest{source: name, kind: head.Kind, content: doc, index: len(manifests)})
+			manifests = append(manifests, manifest{source: name, kind: head.Kind, content: doc, index: len(manifests),
+				hook: head.Metadata.Annotations["helm.sh/hook"]})
 		}
 	}
 	sort.SliceStable(manifests, func(i, j int) bool { return kindRank(manifests[i].kind) < kindRank(manifests[j].kind) })
@@ -721,9 +748,18 @@ func run(o options) error {
 			w.WriteString(strings.TrimRight(string(files[f]), "\n") + "\n")
 		}
 	}
-	for _, m := range manifests {
-		w.WriteString("---\n# Source: " + m.source + "\n")
-		w.WriteString(strings.TrimRight(m.content, "\n") + "\n")
+	// Ordinary objects, then the hooks (each group in install order), as helm template prints them.
+	for _, hooks := range []bool{false, true} {
+		for _, m := range manifests {
+			if (m.hook != "") != hooks {
+				continue
+			}
+			if hooks && (o.noHooks || (o.skipTests && isTestHook(m.hook))) {
+				continue
+			}
+			w.WriteString("---\n# Source: " + m.source + "\n")
+			w.WriteString(strings.TrimRight(m.content, "\n") + "\n")
+		}
 	}
 	if o.notes {
 		w.WriteString("\n# NOTES:\n")
@@ -733,6 +769,16 @@ func run(o options) error {
 	}
 	_, err = os.Stdout.WriteString(w.String())
 	return err
+}
+
+// isTestHook: helm's test hooks (helm.sh/hook: test, or the older test-success).
+func isTestHook(hook string) bool {
+	for _, h := range strings.Split(hook, ",") {
+		if h = strings.TrimSpace(h); h == "test" || h == "test-success" {
+			return true
+		}
+	}
+	return false
 }
 
 func main() {

@@ -48,6 +48,20 @@ TEST(QuarantineFlags, AsTheChartPassesThem) {
   EXPECT_TRUE(s->controller.admin_network_policy);
 }
 
+// Issue 14 item 12: who besides the release users may delete a quarantined pod.
+TEST(QuarantineFlags, DeleteUsersDefaultToTheClustersControllersAndCanBeNarrowed) {
+  auto s = parse({});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->guard.delete_users, admission::default_quarantine_delete_users());
+  EXPECT_THAT(s->guard.delete_users, ::testing::Contains("system:serviceaccount:kube-system:generic-garbage-collector"));
+  auto none = parse({"--quarantine-delete-users="});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->guard.delete_users.empty());
+  auto some = parse({"--quarantine-delete-users=system:serviceaccount:kube-system:replicaset-controller, ci"});
+  ASSERT_TRUE(some.ok());
+  EXPECT_THAT(some->guard.delete_users, ElementsAre("system:serviceaccount:kube-system:replicaset-controller", "ci"));
+}
+
 TEST(QuarantineFlags, BadValuesNameTheFlag) {
   auto no_value = parse({"--quarantine-label=kindlyguard.io/quarantine"});
   ASSERT_FALSE(no_value.ok());

@@ -137,5 +137,39 @@ TEST(ViolationEvents, OnePerPolicyNamingUserObjectAndRulesNeverForDryRun) {
   EXPECT_TRUE(PolicyViolationEvents::events_for(req, d, set).empty());
 }
 
+// The audit writes a policy's status only when it says something new: with it patched on every
+// audit, each write came back as a watch event and an idle cluster saw a stream of writes (issue 21).
+TEST(StatusWriteDue, OnlyWhenTheCountTheObjectOrTheRefreshPeriodSaySo) {
+  using namespace std::chrono_literals;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string at = "2026-12-02T09:00:00Z";
+  const json ours = {{"violations", 2}, {"lastAuditTime", at}};
+  const AuditStatusWrite last{"uid-1", 4, 2, at, t0};
+  auto due = [&](const json& cached, std::size_t violations, const std::string& uid, std::int64_t generation,
+                 std::chrono::steady_clock::duration later) {
+    return status_write_due(cached, violations, uid, generation, last, t0 + later, 1h);
+  };
+
+  // First audit of this process: written once.
+  EXPECT_TRUE(status_write_due(ours, 2, "uid-1", 4, std::nullopt, t0, 1h));
+  // Nothing new: no write, audit after audit, whether the cache has caught up with our write or not.
+  EXPECT_FALSE(due(ours, 2, "uid-1", 4, 1s));
+  EXPECT_FALSE(due(ours, 2, "uid-1", 4, 59min));
+  EXPECT_FALSE(due(json::object(), 2, "uid-1", 4, 1s));
+  EXPECT_FALSE(due({{"violations", 5}, {"lastAuditTime", "2026-12-02T08:59:59Z"}}, 2, "uid-1", 4, 1s));
+  EXPECT_FALSE(due(json(), 2, "uid-1", 4, 1s));
+  // The count changed; the spec changed (lastAuditTime then says the new one was audited); the
+  // policy was deleted and created again.
+  EXPECT_TRUE(due(ours, 3, "uid-1", 4, 1s));
+  EXPECT_TRUE(due(ours, 2, "uid-1", 5, 1s));
+  EXPECT_TRUE(due(ours, 2, "uid-2", 4, 1s));
+  // Someone wrote another count after ours (a replica that led meanwhile, a person): ours goes back.
+  EXPECT_TRUE(due({{"violations", 7}, {"lastAuditTime", "2026-12-02T09:05:00Z"}}, 2, "uid-1", 4, 1s));
+  EXPECT_TRUE(due({{"violations", 7}, {"lastAuditTime", at}}, 2, "uid-1", 4, 1s));
+  EXPECT_TRUE(due({{"lastAuditTime", at}}, 2, "uid-1", 4, 1s));
+  // The refresh period: lastAuditTime still shows the audit is alive.
+  EXPECT_TRUE(due(ours, 2, "uid-1", 4, 1h));
+}
+
 }  // namespace
 }  // namespace kindlyguard::controller

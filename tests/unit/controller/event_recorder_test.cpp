@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace kindlyguard::controller {
 namespace {
@@ -114,6 +115,15 @@ class EventRecorderTest : public ::testing::Test {
   }
   std::mutex outcomes_mu_;
   std::map<std::string, int> outcomes_;
+  // Waits (by the wall clock, generously) until the sink has seen `n` calls.
+  bool eventually_calls(std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (fake->calls().size() < n) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(2ms);
+    }
+    return true;
+  }
   FakeClock clock;
   FakeSink* fake = nullptr;
 };
@@ -203,6 +213,8 @@ TEST_F(EventRecorderTest, ADifferentReasonTypeNoteOrObjectIsANewEvent) {
 TEST_F(EventRecorderTest, ASeriesKeyAggregatesDifferentNotes) {
   auto rec = make();
   rec->record({pod_ref(), EventType::Normal, "Retried", "Retry", "attempt 1", "retry"});
+  ASSERT_TRUE(rec->flush(10s));
+  clock.advance(std::chrono::minutes(1));
   rec->record({pod_ref(), EventType::Normal, "Retried", "Retry", "attempt 2", "retry"});
   ASSERT_TRUE(rec->flush(10s));
   auto calls = fake->calls();
@@ -227,6 +239,7 @@ TEST_F(EventRecorderTest, AnEventDeletedMeanwhileStartsANewSeries) {
   rec->record({pod_ref(), EventType::Normal, "Released", "Release", "released", ""});
   ASSERT_TRUE(rec->flush(10s));
   fake->patch_answer = [](const json&) -> client::ApiResult<json> { return client::ApiError::from_response(404, ""); };
+  clock.advance(std::chrono::minutes(1));
   rec->record({pod_ref(), EventType::Normal, "Released", "Release", "released", ""});
   ASSERT_TRUE(rec->flush(10s));
   auto calls = fake->calls();
@@ -276,6 +289,107 @@ TEST_F(EventRecorderTest, TokenBucketPerObjectBurst25ThenOneEveryFiveMinutes) {
   EXPECT_EQ(s.dropped_rate_limited, 6u);
   EXPECT_EQ(fake->calls().size(), 27u);
   EXPECT_EQ(outcomes()["dropped_rate_limited"], 6);
+}
+
+// Issue 14 item 9: grouping comes before the rate limit. Repeats of one Event were each charged
+// a token, so 25 of them silenced the object (a SecurityPolicy) for everyone; now a repeat is a
+// count on its series and costs nothing.
+TEST_F(EventRecorderTest, RepeatsAreCountedBeforeTheRateLimitAndCostNoToken) {
+  auto rec = make();
+  ObjectReference policy{"kindlyguard.io/v1alpha1", "SecurityPolicy", "", "restricted", "sp-uid", ""};
+  int accepted = 0;
+  for (int i = 0; i < 100; ++i) {
+    accepted += rec->record({policy, EventType::Warning, "PolicyViolation", "Deny", "Denied create of Pod a/web", ""});
+    ASSERT_TRUE(rec->flush(10s));
+    clock.advance(std::chrono::seconds(11));  // past the patch interval: each repeat is written
+  }
+  EXPECT_EQ(accepted, 100);
+  EXPECT_EQ(rec->stats().dropped_rate_limited, 0u);
+  auto calls = fake->calls();
+  ASSERT_EQ(calls.size(), 100u);
+  EXPECT_EQ(calls[0].verb, "create");
+  EXPECT_EQ(calls[99].verb, "patch");
+  EXPECT_EQ(calls[99].body["series"]["count"], 100);
+  // The policy's bucket is untouched but for the one new series: other Events still get through.
+  for (int i = 0; i < 24; ++i)
+    EXPECT_TRUE(rec->record({policy, EventType::Warning, "PolicyViolation", "Deny", "other " + std::to_string(i), ""}));
+}
+
+// Repeats faster than the patch interval: one write carries them all, so a hot series cannot
+// spend the API client's request budget. What is left when the repeats stop is written by the
+// worker once the interval is over.
+TEST_F(EventRecorderTest, RepeatsWithinThePatchIntervalAreCountedIntoOneWrite) {
+  EventRecorderOptions o;
+  o.series_patch_interval = 10s;
+  o.sweep_every = 5ms;
+  auto rec = make(o);
+  ASSERT_TRUE(rec->record({pod_ref(), EventType::Warning, "Flap", "Flap", "same", ""}));
+  ASSERT_TRUE(rec->flush(10s));
+  for (int i = 0; i < 500; ++i) ASSERT_TRUE(rec->record({pod_ref(), EventType::Warning, "Flap", "Flap", "same", ""}));
+  ASSERT_TRUE(rec->flush(10s));
+  EXPECT_EQ(fake->calls().size(), 1u) << "repeats within the interval wait for one write";
+  clock.advance(std::chrono::seconds(11));
+  ASSERT_TRUE(eventually_calls(2));
+  auto calls = fake->calls();
+  EXPECT_EQ(calls[1].verb, "patch");
+  EXPECT_EQ(calls[1].body["series"]["count"], 501);
+  auto s = rec->stats();
+  EXPECT_EQ(s.recorded, 501u);
+  EXPECT_EQ(s.aggregated, 500u);
+  EXPECT_EQ(s.patched, 1u);
+}
+
+// Repeats that arrive while the first write is still queued join it: the Event is created as a
+// series with their count, and they take no queue slot.
+TEST_F(EventRecorderTest, RepeatsOfAQueuedEventJoinIt) {
+  EventRecorderOptions o;
+  o.queue_capacity = 2;
+  auto rec = make(o);
+  fake->close_gate();
+  ASSERT_TRUE(rec->record({pod_ref("a", "ua"), EventType::Normal, "R", "A", "hold", ""}));
+  ASSERT_TRUE(fake->wait_entered(1, 10s));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(rec->record({pod_ref("b", "ub"), EventType::Normal, "R", "A", "n", ""}));
+  fake->open_gate();
+  ASSERT_TRUE(rec->flush(10s));
+  auto calls = fake->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].verb, "create");
+  EXPECT_EQ(calls[1].body["series"]["count"], 50);
+  EXPECT_EQ(rec->stats().dropped_queue_full, 0u);
+}
+
+// New series are limited per (object, source): one noisy source uses up its own bucket only.
+TEST_F(EventRecorderTest, EachSourceHasItsOwnBucket) {
+  auto rec = make();
+  ObjectReference policy{"kindlyguard.io/v1alpha1", "SecurityPolicy", "", "restricted", "sp-uid", ""};
+  auto violation = [&](const std::string& source, int i) {
+    EventRecord e{policy, EventType::Warning, "PolicyViolation", "Deny", source + " pod " + std::to_string(i), ""};
+    e.source = source;
+    return rec->record(std::move(e));
+  };
+  int noisy = 0;
+  for (int i = 0; i < 100; ++i) noisy += violation("namespace/noisy", i);
+  EXPECT_EQ(noisy, 25);
+  EXPECT_TRUE(violation("namespace/team", 0)) << "another namespace's violation was hidden";
+  EXPECT_TRUE(violation("namespace/other", 0));
+}
+
+// The buckets are bounded too: past max_tracked, sources not seen yet share one overflow bucket.
+TEST_F(EventRecorderTest, SourcesBeyondMaxTrackedShareOneBucket) {
+  EventRecorderOptions o;
+  o.max_tracked = 2;
+  o.burst = 1;
+  auto rec = make(o);
+  auto from = [&](const std::string& source, const std::string& note) {
+    EventRecord e{pod_ref(), EventType::Normal, "R", "A", note, ""};
+    e.source = source;
+    return rec->record(std::move(e));
+  };
+  EXPECT_TRUE(from("a", "a1"));
+  EXPECT_TRUE(from("b", "b1"));
+  EXPECT_TRUE(from("c", "c1"));   // the overflow bucket's one token
+  EXPECT_FALSE(from("d", "d1"));  // shares it
+  EXPECT_FALSE(from("a", "a2"));  // a's own bucket is empty
 }
 
 TEST_F(EventRecorderTest, RecordNeverBlocksAFullQueueDrops) {

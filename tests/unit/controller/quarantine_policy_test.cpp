@@ -75,21 +75,44 @@ TEST(QuarantineAdminNetworkPolicy, DeniesEverythingForTheLabelAheadOfAll) {
     "to": [{"namespaces": {}}, {"networks": ["0.0.0.0/0", "::/0"]}]}])"));
 }
 
-TEST(QuarantineAdminNetworkPolicy, AllowancesComeBeforeTheDeny) {
+// Issue 14 item 13: an Allow (or Pass) at priority 0 would override every other admin policy's
+// deny. The allowances are left undenied instead, for lower-priority admin policies and the
+// NetworkPolicies to decide.
+TEST(QuarantineAdminNetworkPolicy, NeverAllowsOrPassesEvenWithAllowances) {
+  for (bool forensics : {false, true})
+    for (bool dns : {false, true}) {
+      QuarantineConfig c;
+      if (forensics) c.forensics_namespace = "forensics";
+      c.allow_dns = dns;
+      json anp = desired_admin_network_policy(c);
+      for (const char* dir : {"ingress", "egress"}) {
+        ASSERT_FALSE(anp["spec"][dir].empty());
+        for (const auto& rule : anp["spec"][dir]) EXPECT_EQ(rule["action"], "Deny") << rule.dump();
+      }
+    }
+}
+
+TEST(QuarantineAdminNetworkPolicy, AllowancesAreLeftUndeniedNotAllowed) {
   QuarantineConfig c;
   c.forensics_namespace = "forensics";
   c.allow_dns = true;
   json anp = desired_admin_network_policy(c);
-  ASSERT_EQ(anp["spec"]["ingress"].size(), 2u);
-  EXPECT_EQ(anp["spec"]["ingress"][0], json::parse(R"({"name": "allow-forensics", "action": "Allow",
-    "from": [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "forensics"}}}]})"));
-  EXPECT_EQ(anp["spec"]["ingress"][1]["action"], "Deny");
+  EXPECT_EQ(anp["spec"]["ingress"], json::parse(R"([{"name": "deny-ingress-except-forensics", "action": "Deny",
+    "from": [{"namespaces": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn",
+                                                    "values": ["forensics"]}]}}]}])"));
   ASSERT_EQ(anp["spec"]["egress"].size(), 2u);
-  EXPECT_EQ(anp["spec"]["egress"][0], json::parse(R"({"name": "allow-dns", "action": "Allow",
-    "to": [{"pods": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}}],
-    "ports": [{"portNumber": {"protocol": "UDP", "port": 53}}, {"portNumber": {"protocol": "TCP", "port": 53}}]})"));
-  EXPECT_EQ(anp["spec"]["egress"][1]["action"], "Deny");
+  EXPECT_EQ(anp["spec"]["egress"][0], json::parse(R"({"name": "deny-egress-except-dns", "action": "Deny",
+    "to": [{"namespaces": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system"]}]}},
+           {"pods": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                     "podSelector": {"matchExpressions": [{"key": "k8s-app", "operator": "NotIn", "values": ["kube-dns"]}]}}}]})"));
+  const json& ports = anp["spec"]["egress"][1];
+  EXPECT_EQ(ports["to"], json::parse(R"([{"pods": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                                                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}}])"));
+  // Every port of the DNS pods but 53 on TCP and UDP, and SCTP altogether.
+  EXPECT_EQ(ports["ports"], json::parse(R"([
+    {"portRange": {"protocol": "TCP", "start": 1, "end": 52}}, {"portRange": {"protocol": "TCP", "start": 54, "end": 65535}},
+    {"portRange": {"protocol": "UDP", "start": 1, "end": 52}}, {"portRange": {"protocol": "UDP", "start": 54, "end": 65535}},
+    {"portRange": {"protocol": "SCTP", "start": 1, "end": 65535}}])"));
 }
 
 // What the API server gives back for what we created: the same spec plus server fields.

@@ -168,9 +168,24 @@ TEST(FuzzRegressions, HostPortsThatAreNotInt32AreStillHostPorts) {
     json host_port;
     bool violates;
   };
-  for (const Case& c : {Case{json::parse("8077777777777777777777777780"), true}, Case{json(8080.0), true},
-                        Case{json(0.5), true}, Case{json(-1e300), true}, Case{json(18446744073709551615u), true},
-                        Case{json(0.0), false}, Case{json(0), false}}) {
+  // Since issue 14 item 10 the pod view refuses every hostPort that is not an int32 (as the API
+  // server does) before any rule runs: a 400 denial naming the field. Integers still reach the rules.
+  for (const json& refused : {json::parse("8077777777777777777777777780"), json(8080.0), json(0.5), json(-1e300),
+                              json(18446744073709551615u), json(0.0)}) {
+    SCOPED_TRACE(refused.dump());
+    json pod = kindlyguard::testing::compliant_pod();
+    pod["spec"]["containers"][0]["ports"] = json::array({{{"containerPort", 80}, {"hostPort", refused}}});
+    policy::Request req;
+    req.uid = "u";
+    req.kind = "Pod";
+    req.namespace_ = "default";
+    req.object = &pod;
+    auto d = policy::evaluate(set, req, policy::name_only_namespace_labels());
+    EXPECT_FALSE(d.allowed);
+    EXPECT_EQ(d.code, 400);
+    EXPECT_THAT(d.message, HasSubstr("spec.containers[0].ports[0].hostPort: expected a 32-bit integer"));
+  }
+  for (const Case& c : {Case{json(8080), true}, Case{json(-1), true}, Case{json(0), false}}) {
     SCOPED_TRACE(c.host_port.dump());
     json pod = kindlyguard::testing::compliant_pod();
     pod["spec"]["containers"][0]["ports"] = json::array({{{"containerPort", 80}, {"hostPort", c.host_port}}});

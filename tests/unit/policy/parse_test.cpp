@@ -181,7 +181,8 @@ TEST(PolicyParse, ValuesThatVary) {
   EXPECT_FALSE(r->match.pod_selector->matches({{"app", "db"}}));
   EXPECT_EQ(r->exemptions.usernames, std::vector<std::string>{"break-glass"});
   EXPECT_EQ(r->exemptions.groups, std::vector<std::string>{"system:masters"});
-  EXPECT_EQ(r->exemptions.images, std::vector<std::string>{"registry.k8s.io/pause:*"});
+  ASSERT_EQ(r->exemptions.images.size(), 1u);
+  EXPECT_EQ(r->exemptions.images[0].to_string(), "registry.k8s.io/pause:*");
   EXPECT_FALSE(r->audit_background);
   EXPECT_TRUE(r->quarantine_on_violation);
   EXPECT_EQ(r->rules.run_as_user->min, 1000);
