@@ -2,9 +2,13 @@
 # kindlyguard image: the one binary (webhook, operator, `check`, `health`) on a distroless base.
 #
 #   docker build -t kindlyguard:dev --build-arg VERSION=0.1.0 --build-arg REVISION=$(git rev-parse HEAD) .
+#   make image        (docker when a daemon answers, else buildah; scripts/build-image.sh)
+#   make test-image   (offline: local stand-ins for both bases, then the image run as the chart runs it)
 #
-# Two stages. The build stage is Debian bookworm with exactly the toolchain `make deps` installs on
-# a developer's machine (scripts/deps.sh), so the image builds what CI tests. The runtime stage is
+# Two stages. The build stage is Debian bookworm with the part of the developer toolchain that the
+# binary needs (`scripts/deps.sh --build-only`, also `make deps-build`: the compiler, cmake and the
+# libraries it links; no clang, Go, Node or test libraries), so the image builds what CI tests and
+# its build cache stays small. The runtime stage is
 # gcr.io/distroless/cc-debian12: glibc, libgcc, libstdc++ and OpenSSL 3 from the same Debian
 # release, CA certificates, and no shell, package manager or other tools an intruder could use.
 # The few shared libraries the binary needs beyond that (cpprestsdk, yaml-cpp, prometheus-cpp, simdjson, mimalloc and
@@ -14,10 +18,14 @@
 # Chosen over a slim Debian runtime, which would carry a shell and apt into every pod.
 #
 # Base images are pinned: the build stage by Debian's dated tag, the runtime by digest (update
-# with `crane digest gcr.io/distroless/cc-debian12:nonroot`). No secrets are used or stored; the
-# source comes from the build context only (see .dockerignore).
+# with `crane digest gcr.io/distroless/cc-debian12:nonroot`). Both are build arguments so that an
+# offline build can use local stand-ins (scripts/test-image.sh makes them with debootstrap);
+# `docker build .` without --build-arg uses the pinned public ones. No secrets are used or stored;
+# the source comes from the build context only (see .dockerignore).
+ARG BUILD_BASE=debian:bookworm-20250929-slim
+ARG RUNTIME_BASE=gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f
 
-FROM debian:bookworm-20250929-slim AS build
+FROM ${BUILD_BASE} AS build
 
 # Shared libraries the runtime base lacks; copied next to the base's own in the runtime stage.
 ARG RUNTIME_LIBS="libcpprest.so.2.10 libyaml-cpp.so.0.7 libprometheus-cpp-core.so.1.0 libprometheus-cpp-pull.so.1.0 libcivetweb.so.1 libcivetweb-cpp.so.1 libsimdjson.so.14 libmimalloc.so.2 libbrotlicommon.so.1 libbrotlidec.so.1 libbrotlienc.so.1 libz.so.1"
@@ -26,19 +34,15 @@ ARG RUNTIME_LIBS="libcpprest.so.2.10 libyaml-cpp.so.0.7 libprometheus-cpp-core.s
 ARG BASE_LIBS="linux-vdso.so.1 linux-gate.so.1 ld-linux-x86-64.so.2 ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 libgcc_s.so.1 libstdc++.so.6 libgomp.so.1 libssl.so.3 libcrypto.so.3"
 
 ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends make ca-certificates \
- && rm -rf /var/lib/apt/lists/*
-
 WORKDIR /src
-# Dependencies first, so that source edits reuse this layer.
-COPY Makefile ./
-COPY scripts/ scripts/
-RUN make deps && rm -rf /var/lib/apt/lists/*
+# Dependencies first, from the one script that lists them, so that source edits (and edits to the
+# Makefile or other scripts) reuse this layer.
+COPY scripts/deps.sh scripts/deps.sh
+RUN scripts/deps.sh --build-only && rm -rf /var/lib/apt/lists/*
 
 COPY . .
-# Only the binary: no tests, no benchmarks.
-RUN make binary BUILD_DIR=/build JOBS="$(nproc)" \
+# Only the binary: no tests, no benchmarks; DEPS_FLAGS keeps `make` from installing the full toolchain.
+RUN make binary DEPS_FLAGS=--build-only BUILD_DIR=/build JOBS="$(nproc)" \
       CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DKINDLY_BUILD_TESTS=OFF -DKINDLY_BUILD_BENCH=OFF" \
  && strip /build/kindlyguard \
  && /build/kindlyguard version
@@ -56,8 +60,9 @@ RUN set -eu; \
     done; \
     if [ -n "${missing}" ]; then echo "libraries in neither RUNTIME_LIBS nor BASE_LIBS:${missing}" >&2; exit 1; fi
 
-FROM gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f AS runtime
+FROM ${RUNTIME_BASE} AS runtime
 
+ARG RUNTIME_BASE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="kindlyguard" \
@@ -65,7 +70,7 @@ LABEL org.opencontainers.image.title="kindlyguard" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="https://github.com/kindlyguard/kindlyguard" \
-      org.opencontainers.image.base.name="gcr.io/distroless/cc-debian12:nonroot"
+      org.opencontainers.image.base.name="${RUNTIME_BASE}"
 
 COPY --from=build /out/ /
 

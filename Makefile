@@ -14,15 +14,28 @@ METRICS_LISTEN ?= 127.0.0.1:9090
 CTEST_FLAGS    ?= --output-on-failure -j $(JOBS)
 FUZZ_DIR       ?= build-fuzz
 FUZZ_SECONDS   ?= 300
-# Per target in `make fuzz-short` (part of `make test`): 7 targets, one per core at a time.
+# Per target in `make fuzz-short` (part of `make test`): 8 targets, one per core at a time.
 FUZZ_SHORT_SECONDS ?= 20
 
-.PHONY: all deps build binary test test-sanitize fuzz fuzz-short run bench clean
+.PHONY: all deps deps-build build binary test test-sanitize fuzz fuzz-short run bench image test-image clean
+
+# `make deps-build` (and DEPS_FLAGS=--build-only for `make binary`): only the compiler, cmake and the
+# libraries the binary links; the image's build stage uses it.
+DEPS_FLAGS     ?=
+# `make image`: docker when a daemon answers, else buildah (vfs storage, chroot isolation). The
+# bases are build arguments; empty keeps the Dockerfile's pinned public ones.
+IMAGE          ?= kindlyguard:dev
+BUILD_BASE     ?=
+RUNTIME_BASE   ?=
+VERSION        ?= 0.1.0
 
 all: build
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh $(DEPS_FLAGS)
+
+deps-build:
+	@scripts/deps.sh --build-only
 
 $(BUILD_DIR)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
@@ -59,6 +72,14 @@ run: binary
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)
+
+image:
+	@IMAGE=$(IMAGE) BUILD_BASE=$(BUILD_BASE) RUNTIME_BASE=$(RUNTIME_BASE) VERSION=$(VERSION) scripts/build-image.sh
+
+# Offline: local stand-ins for both bases (debootstrap), the real Dockerfile built with buildah,
+# the image run as the chart runs it (scripts/test-image.sh; cache in KINDLY_IMAGE_CACHE).
+test-image:
+	@scripts/test-image.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

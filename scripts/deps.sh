@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kindlyguard builds and tests with, only those that are missing,
 # so a second run costs one dpkg query and nothing else.
+#   scripts/deps.sh [PACKAGE...]               everything: toolchains, libraries, test and chart tools
+#   scripts/deps.sh --build-only [PACKAGE...]  only what the kindlyguard binary needs to compile and
+#                                              link (the image's build stage: no clang, Go, Node or test libraries)
 set -euo pipefail
-packages=(
-  build-essential cmake pkg-config lld clang libclang-rt-dev
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then build_only=true; shift; fi
+# The compiler, cmake and the libraries the `kindlyguard` target links (CMakeLists.txt's find_package).
+build_packages=(
+  g++ make cmake
   libboost-dev libcpprest-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libsimdjson-dev libmimalloc-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev openssl curl
-  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev nodejs
-  "$@"
 )
+if $build_only; then
+  packages=("${build_packages[@]}" "$@")
+else
+  packages=(
+    "${build_packages[@]}"
+    build-essential pkg-config lld clang libclang-rt-dev
+    googletest libgtest-dev libgmock-dev libbenchmark-dev openssl curl
+    golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev nodejs
+    "$@"
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # npm comes with NodeSource's nodejs, or as Debian's own package beside Debian's nodejs.
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+$build_only || command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "deps: installing ${missing[*]}" >&2
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

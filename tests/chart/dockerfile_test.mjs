@@ -32,9 +32,17 @@ function instructions(src) {
   return out;
 }
 const ins = instructions(text);
+// ARGs before the first FROM (the base images) and their defaults, which FROM lines may expand.
+const globalArgs = {};
+for (const i of ins) {
+  if (i.op === "FROM") break;
+  const m = i.op === "ARG" && i.args.match(/^(\w+)=(.*)$/);
+  if (m) globalArgs[m[1]] = m[2].replace(/^"|"$/g, "");
+}
+const expand = (s) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => globalArgs[a ?? b] ?? "");
 const stages = [];
 for (const i of ins) {
-  if (i.op === "FROM") stages.push({ from: i.args, ins: [] });
+  if (i.op === "FROM") stages.push({ from: expand(i.args), fromRaw: i.args, ins: [] });
   else if (stages.length) stages.at(-1).ins.push(i);
 }
 const runtime = stages.at(-1);
@@ -68,21 +76,33 @@ describe("Dockerfile", () => {
     assert.match(runtime.from, /^gcr\.io\/distroless\/cc-debian12(:\S+)?@sha256:/, "the runtime stage is distroless cc, by digest");
   });
 
-  test("the build stage uses make deps and builds only the kindlyguard binary", () => {
+  test("the base images are build arguments whose defaults are the pinned public ones", () => {
+    // scripts/test-image.sh builds against local stand-ins by passing BUILD_BASE and RUNTIME_BASE.
+    assert.match(stages[0].fromRaw, /^\$\{BUILD_BASE\}\s+AS\s+build\b/i);
+    assert.match(runtime.fromRaw, /^\$\{RUNTIME_BASE\}\s+AS\s+runtime\b/i);
+    assert.ok(globalArgs.BUILD_BASE && globalArgs.RUNTIME_BASE, "ARG BUILD_BASE=... and ARG RUNTIME_BASE=... before the first FROM");
+  });
+
+  test("the build stage installs only the build dependencies and builds only the kindlyguard binary", () => {
     const runs = stages[0].ins.filter((i) => i.op === "RUN").map((i) => i.args).join("\n");
-    assert.match(runs, /\bmake deps\b/);
-    assert.match(runs, /\bmake binary\b/);
+    // Not `make deps`: that installs clang, Go, Node and the test libraries into the build cache.
+    assert.match(runs, /scripts\/deps\.sh --build-only|\bmake deps-build\b/);
+    assert.doesNotMatch(runs, /\bmake deps(?!-build)\b/);
+    assert.match(runs, /\bmake binary\b[^\n]*DEPS_FLAGS=--build-only/);
     assert.match(runs, /KINDLY_BUILD_TESTS=OFF/);
+    assert.match(runs, /KINDLY_BUILD_BENCH=OFF/);
   });
 
   test("runs as the chart's non-root user, numerically", () => {
     const users = runtime.ins.filter((i) => i.op === "USER");
     assert.equal(users.length, 1);
     assert.equal(users[0].args.trim(), "10001:10001");
-    // The chart runs the pods as the same IDs.
-    const deployment = fs.readFileSync(path.join(sourceDir, "charts", "kindlyguard", "templates", "deployment.yaml"), "utf8");
-    assert.match(deployment, /runAsUser: 10001/);
-    assert.match(deployment, /runAsGroup: 10001/);
+    // The chart runs the pods as the same IDs: in the Deployment template, or as the default of
+    // its securityContext values (OpenShift users may clear them).
+    const chart = ["templates/deployment.yaml", "values.yaml"]
+      .map((f) => fs.readFileSync(path.join(sourceDir, "charts", "kindlyguard", f), "utf8")).join("\n");
+    assert.match(chart, /runAsUser: 10001/);
+    assert.match(chart, /runAsGroup: 10001/);
   });
 
   test("no ADD of URLs (or at all), no secrets, no curl | sh", () => {
