@@ -33,16 +33,6 @@ const char* lower(policy::Enforcement e) {
   return "deny";
 }
 
-// Flattens `kind: List` (and the typed *List kinds kubectl prints) into their items.
-void collect(const json& doc, std::vector<const json*>& out) {
-  const json& items = policy::member_at(doc, "items");
-  if (items.is_array() && policy::string_at(doc, "kind").value_or("").ends_with("List")) {
-    for (const auto& item : items) collect(item, out);
-    return;
-  }
-  out.push_back(&doc);
-}
-
 }  // namespace
 
 int check_command(int argc, char** argv) {
@@ -122,7 +112,7 @@ int check_command(int argc, char** argv) {
       }
       for (std::size_t d = 0; d < docs->size(); ++d) {
         std::vector<const json*> objects;
-        collect((*docs)[d], objects);
+        flatten_lists((*docs)[d], objects);
         for (const json* obj : objects) namespaces.add_object(*obj);
         documents.push_back({f.name, d, std::move((*docs)[d])});
       }
@@ -140,7 +130,7 @@ int check_command(int argc, char** argv) {
   auto ns_labels = namespaces.fn();
   for (const auto& document : documents) {
     std::vector<const json*> objects;
-    collect(document.doc, objects);
+    flatten_lists(document.doc, objects);
     for (const json* obj : objects) {
       // kind: 5 is no kind to skip: from_object names the field (value() would throw here).
       std::string kind(policy::string_at(*obj, "kind").value_or(""));

@@ -1,5 +1,7 @@
 #include "kindlyguard/cli/inputs.hpp"
 
+#include "kindlyguard/policy/pod_view.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -70,6 +72,15 @@ Result<std::vector<InputFile>> read_inputs(const std::string& path) {
     out.push_back(std::move(*r));
   }
   return out;
+}
+
+void flatten_lists(const nlohmann::json& doc, std::vector<const nlohmann::json*>& out) {
+  const nlohmann::json& items = policy::member_at(doc, "items");
+  if (items.is_array() && policy::string_at(doc, "kind").value_or("").ends_with("List")) {
+    for (const auto& item : items) flatten_lists(item, out);
+    return;
+  }
+  out.push_back(&doc);
 }
 
 }  // namespace kindlyguard::cli

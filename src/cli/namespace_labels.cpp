@@ -8,19 +8,6 @@ namespace {
 
 constexpr const char* kNameLabel = "kubernetes.io/metadata.name";
 
-void flatten(const nlohmann::json& doc, std::vector<const nlohmann::json*>& out) {
-  if (doc.is_object()) {
-    auto kind = doc.find("kind");
-    auto items = doc.find("items");
-    if (kind != doc.end() && kind->is_string() && kind->get<std::string>().ends_with("List") && items != doc.end() &&
-        items->is_array()) {
-      for (const auto& item : *items) flatten(item, out);
-      return;
-    }
-  }
-  out.push_back(&doc);
-}
-
 }  // namespace
 
 bool NamespaceLabelTable::add_object(const nlohmann::json& object) {
@@ -61,7 +48,7 @@ Result<std::size_t> NamespaceLabelTable::add_file(const std::string& path) {
     if (!docs.ok()) return docs.error();
     for (const auto& doc : *docs) {
       std::vector<const nlohmann::json*> objects;
-      flatten(doc, objects);
+      flatten_lists(doc, objects);
       for (const auto* o : objects) count += add_object(*o) ? 1 : 0;
     }
   }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "kindlyguard/util/result.hpp"
 
 namespace kindlyguard::cli {
@@ -18,5 +20,9 @@ struct InputFile {
 inline constexpr std::size_t kMaxInputBytes = 64u << 20;
 
 Result<std::vector<InputFile>> read_inputs(const std::string& path);
+
+// The objects of one decoded document: `kind: List` (and the typed *List kinds kubectl prints)
+// flattened into their items, recursively; anything else is itself.
+void flatten_lists(const nlohmann::json& doc, std::vector<const nlohmann::json*>& out);
 
 }  // namespace kindlyguard::cli
