@@ -12,6 +12,10 @@ namespace kindlyguard::k8s::detail {
 // `max_chars` input bytes followed by "..." when longer.
 std::string quote(std::string_view s, std::size_t max_chars = 100);
 
+// One byte of quoted text as quote() writes it: '"' and '\\' behind a backslash, bytes outside
+// printable ASCII as \xNN. For quoting with other framing (policy/parse_walk.cpp).
+void append_escaped(std::string& out, char c);
+
 // "a.b" from ("a", "b"); a field path may start empty when the caller gave none.
 std::string join_path(std::string_view path, std::string_view field);
 

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "kindlyguard/policy/parse.hpp"
+#include "kindlyguard/policy/rules.hpp"
 #include "parse_fields.hpp"
 #include "parse_walk.hpp"
 #include "yaml_decode.hpp"
@@ -32,13 +33,7 @@ struct Checked {
 };
 
 void parse_metadata(Errors& errors, ObjectReader& top, Checked& out) {
-  const std::string path = top.path("metadata");
-  const json* md_value = top.get("metadata");
-  if (md_value == nullptr) {
-    errors.add(path, "is required: a SecurityPolicy needs metadata.name");
-    return;
-  }
-  ObjectReader md(errors, md_value, path);
+  ObjectReader md(errors, top.required("metadata", "a SecurityPolicy needs metadata.name"), top.path("metadata"));
   if (!md.present()) return;
   if (md.get("name") == nullptr) {
     errors.add(md.path("name"), "is required: the policy's name");
@@ -77,13 +72,9 @@ void parse_enforcement(Errors& errors, ObjectReader& spec, SecurityPolicy& p) {
 }
 
 void parse_spec(Errors& errors, ObjectReader& top, SecurityPolicy& p) {
-  const std::string path = top.path("spec");
-  const json* spec_value = top.get("spec");
-  if (spec_value == nullptr) {
-    errors.add(path, "is required: set podSecurityStandard or rules (and optionally enforcement and match)");
-    return;
-  }
-  ObjectReader spec(errors, spec_value, path);
+  ObjectReader spec(errors,
+                    top.required("spec", "set podSecurityStandard or rules (and optionally enforcement and match)"),
+                    top.path("spec"));
   if (!spec.present()) return;
   parse_enforcement(errors, spec, p);
   parse_match(errors, spec.get("match"), spec.path("match"), p.match);
@@ -91,7 +82,12 @@ void parse_spec(Errors& errors, ObjectReader& top, SecurityPolicy& p) {
   const json* pss = spec.get("podSecurityStandard");
   p.pod_security_standard = parse_pod_security_standard(errors, pss, spec.path("podSecurityStandard"));
   const json* rules = spec.get("rules");
-  parse_rules(errors, rules, spec.path("rules"), p.rules);
+  {
+    // Every rule optional, absent = not checked; each rule's parser reads its own field.
+    ObjectReader rules_reader(errors, rules, spec.path("rules"));
+    for (const auto& rule : rule_registry()) rule.parse(rules_reader, rule.id, p.rules);
+    rules_reader.finish();
+  }
   {
     ObjectReader audit(errors, spec.get("audit"), spec.path("audit"));
     if (auto b = audit.boolean("background")) p.audit_background = *b;
@@ -104,7 +100,7 @@ void parse_spec(Errors& errors, ObjectReader& top, SecurityPolicy& p) {
   }
   const bool no_rules = rules == nullptr || (rules->is_object() && rules->empty());
   if (pss == nullptr && no_rules)
-    errors.add(path, "the policy checks nothing: set podSecurityStandard or at least one rule");
+    errors.add(spec.path(), "the policy checks nothing: set podSecurityStandard or at least one rule");
   spec.finish();
 }
 

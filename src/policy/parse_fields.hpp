@@ -14,6 +14,5 @@ void parse_match(Errors& errors, const json* value, const std::string& path, Mat
 void parse_exemptions(Errors& errors, const json* value, const std::string& path, Exemptions& out);
 std::optional<PodSecurityStandard> parse_pod_security_standard(Errors& errors, const json* value,
                                                                const std::string& path);
-void parse_rules(Errors& errors, const json* value, const std::string& path, Rules& out);
 
 }  // namespace kindlyguard::policy::detail

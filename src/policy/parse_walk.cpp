@@ -5,30 +5,21 @@
 #include <cmath>
 #include <limits>
 
+#include "../k8s/quote.hpp"
+
 namespace kindlyguard::policy::detail {
 
 void Errors::add(std::string path, std::string message) { errors_.push_back(Error{std::move(message), std::move(path)}); }
 
+// Unlike k8s::detail::quote, newlines and tabs keep their names and "..." goes after the closing
+// quote: the messages users already see.
 std::string quote(std::string_view s, std::size_t max_chars) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   const std::size_t n = std::min(s.size(), max_chars);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
+    if (s[i] == '\n') out += "\\n";
+    else if (s[i] == '\t') out += "\\t";
+    else k8s::detail::append_escaped(out, s[i]);
   }
   out += '"';
   if (s.size() > max_chars) out += "...";
@@ -141,6 +132,12 @@ const json* ObjectReader::get(std::string_view key) {
   auto it = object_->find(key);
   if (it == object_->end() || it->is_null()) return nullptr;
   return &*it;
+}
+
+const json* ObjectReader::required(std::string_view key, std::string_view what) {
+  const json* v = get(key);
+  if (v == nullptr && object_ != nullptr) errors_.add(path(key), "is required: " + std::string(what));
+  return v;
 }
 
 void ObjectReader::ignore(std::initializer_list<std::string_view> keys) {

@@ -56,11 +56,14 @@ class ObjectReader {
   ObjectReader& operator=(const ObjectReader&) = delete;
 
   bool present() const { return object_ != nullptr; }  // an object (possibly empty) was given
+  Errors& errors() const { return errors_; }
   const std::string& path() const { return path_; }
   std::string path(std::string_view key) const { return join(path_, key); }
 
   // The field's value, nullptr when absent or null.
   const json* get(std::string_view key);
+  // As get(), and a field absent (or null) from a given map is reported: "is required: <what>".
+  const json* required(std::string_view key, std::string_view what);
   // Declares fields that are accepted and ignored.
   void ignore(std::initializer_list<std::string_view> keys);
 

@@ -1,6 +1,7 @@
 #pragma once
 // The policy rules. Each rule is one small file under src/policy/rules/ with a stable id used in
-// messages, metrics and reports, and one line in the registry (src/policy/rules/registry.cpp).
+// messages, metrics and reports, its parser and its check, and one line in the registry
+// (src/policy/rules/registry.cpp).
 
 #include <functional>
 #include <string>
@@ -11,6 +12,10 @@
 #include "kindlyguard/policy/pod_view.hpp"
 
 namespace kindlyguard::policy {
+
+namespace detail {
+class ObjectReader;  // the policy parser's reader (src/policy/parse_walk.hpp), private to the module
+}
 
 // What a rule reports: everything but the policy name and enforcement, which the evaluator adds.
 struct Finding {
@@ -36,10 +41,12 @@ class RuleInput {
 };
 
 struct RuleDefinition {
-  std::string_view id;           // stable: never renamed once released
+  std::string_view id;           // stable: never renamed once released; the rule's field under spec.rules
   std::string_view summary;      // one line for docs and --help
   bool (*enabled)(const Rules&); // is the rule configured in this policy?
   void (*check)(const RuleInput&, std::vector<Finding>&);
+  // Reads the rule's own field, spec.rules.<id>, into `out`; problems go to the reader's errors.
+  void (*parse)(detail::ObjectReader& spec_rules, std::string_view id, Rules& out);
 };
 
 const std::vector<RuleDefinition>& rule_registry();

@@ -17,10 +17,14 @@
 // single adds, then the single drops, so drop: [ALL] with add: [NET_RAW] keeps NET_RAW: a
 // requiredDrop name other than ALL counts as dropped only when dropped by itself, or by ALL and
 // not added back.
+// The policy: names written as Kubernetes does (NET_RAW, not net_raw or CAP_NET_RAW); requiredDrop,
+// when given, lists at least one; allowedAdd: [ALL] needs a requiredDrop beside it.
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "rule_helpers.hpp"
+#include "rule_parse.hpp"
 
 namespace kindlyguard::policy::rules {
 namespace {
@@ -115,6 +119,56 @@ void check_capabilities(const RuleInput& in, std::vector<Finding>& out) {
                          allowed + ")"});
     }
   }
+}
+
+namespace {
+
+// Linux capabilities (capability.h), as a pod spec writes them, plus ALL.
+constexpr std::array<std::string_view, 42> kCapabilities = {
+    "ALL",           "AUDIT_CONTROL",  "AUDIT_READ",         "AUDIT_WRITE",    "BLOCK_SUSPEND", "BPF",
+    "CHECKPOINT_RESTORE", "CHOWN",     "DAC_OVERRIDE",       "DAC_READ_SEARCH", "FOWNER",       "FSETID",
+    "IPC_LOCK",      "IPC_OWNER",      "KILL",               "LEASE",          "LINUX_IMMUTABLE", "MAC_ADMIN",
+    "MAC_OVERRIDE",  "MKNOD",          "NET_ADMIN",          "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW",
+    "PERFMON",       "SETFCAP",        "SETGID",             "SETPCAP",        "SETUID",        "SYSLOG",
+    "SYS_ADMIN",     "SYS_BOOT",       "SYS_CHROOT",         "SYS_MODULE",     "SYS_NICE",      "SYS_PACCT",
+    "SYS_PTRACE",    "SYS_RAWIO",      "SYS_RESOURCE",       "SYS_TIME",       "SYS_TTY_CONFIG", "WAKE_ALARM"};
+
+// requiredDrop / allowedAdd entries: Kubernetes spelling, upper-case without CAP_. We reject other
+// spellings rather than normalise them, so the policy reads exactly like the pod specs it judges.
+std::string capability_problem(const std::string& c) {
+  static const std::vector<std::string_view> known(kCapabilities.begin(), kCapabilities.end());
+  if (std::find(known.begin(), known.end(), c) != known.end()) return "";
+  const std::string canonical = granted(c);  // upper-case, CAP_ stripped
+  std::string message = detail::quote(c) + " is not a capability name";
+  if (std::find(known.begin(), known.end(), canonical) != known.end()) {
+    message += "; write it as Kubernetes does, upper-case without the CAP_ prefix: " + canonical;
+  } else if (auto hint = closest(canonical, known); !hint.empty()) {
+    message += " (did you mean " + hint + "?)";
+  } else {
+    message += " (expected a Linux capability such as NET_BIND_SERVICE, or ALL)";
+  }
+  return message;
+}
+
+}  // namespace
+
+void parse_capabilities(ObjectReader& spec_rules, std::string_view id, Rules& out) {
+  RuleFields r(spec_rules, id);
+  CapabilitiesRule rule;
+  read_entries(r, "requiredDrop", "ALL is the usual choice", capability_problem, rule.required_drop);
+  if (auto v = r.strings("allowedAdd")) {  // an empty list is meaningful: nothing may be added
+    each(r.errors(), *v, r.path("allowedAdd"), capability_problem);
+    rule.allowed_add = std::move(*v);
+  }
+  // An empty requiredDrop is refused above, so an empty one here was not given.
+  if (!r.finish_rule(!rule.required_drop.empty() || rule.allowed_add, "set requiredDrop, allowedAdd or both")) return;
+  if (rule.required_drop.empty() && contains(*rule.allowed_add, "ALL")) {
+    r.errors().add(r.path("allowedAdd"), "ALL allows every capability, so without requiredDrop the rule checks nothing: "
+                                         "list the capabilities that may be added (such as NET_BIND_SERVICE), or set "
+                                         "requiredDrop");
+    return;
+  }
+  out.capabilities = std::move(rule);
 }
 
 }  // namespace kindlyguard::policy::rules

@@ -3,6 +3,7 @@
 // Restricted fields: spec.hostNetwork, spec.hostPID, spec.hostIPC
 // Allowed: false or unset.
 #include "rule_helpers.hpp"
+#include "rule_parse.hpp"
 
 namespace kindlyguard::policy::rules {
 
@@ -16,6 +17,10 @@ void check_host_namespaces(const RuleInput& in, std::vector<Finding>& out) {
                          (key[4] == 'N' ? "network" : key[4] == 'P' ? "process" : "IPC") + " namespace: set " + key +
                          "=false or remove it"});
   }
+}
+
+void parse_host_namespaces(ObjectReader& spec_rules, std::string_view id, Rules& out) {
+  out.host_namespaces = checking_boolean(spec_rules, id, false, "false: no hostNetwork, hostPID or hostIPC");
 }
 
 }  // namespace kindlyguard::policy::rules

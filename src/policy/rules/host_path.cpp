@@ -16,12 +16,14 @@
 // /run/containerd/containerd.sock allows that socket), or be exactly the path mounted; a broader
 // entry (/run, /var, /) never lets a refused path through. readOnly does not help a socket:
 // connect() works on a read-only mount.
+// The policy: every pathPrefix absolute and without "..".
 #include <algorithm>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "rule_helpers.hpp"
+#include "rule_parse.hpp"
 
 namespace kindlyguard::policy::rules {
 namespace {
@@ -175,6 +177,53 @@ void check_host_path(const RuleInput& in, std::vector<Finding>& out) {
       }
     }
   }
+}
+
+namespace {
+
+// allowedPaths[*].pathPrefix: absolute, and without "..", with which a prefix could be escaped.
+std::string path_prefix_problem(const std::string& p) {
+  std::string normalized;
+  if (p.empty() || p[0] != '/')
+    return detail::quote(p) + " is not an absolute path; write it from the root, such as /var/log";
+  if (!normalize(p, normalized)) return detail::quote(p) + " must not contain \"..\"";
+  return "";
+}
+
+}  // namespace
+
+void parse_host_path(ObjectReader& spec_rules, std::string_view id, Rules& out) {
+  RuleFields r(spec_rules, id);
+  Errors& errors = r.errors();
+  HostPathRule rule;
+  if (auto v = r.boolean("allowed")) rule.allowed = *v;
+  if (const json* list = r.get("allowedPaths")) {
+    const std::string list_path = r.path("allowedPaths");
+    if (!list->is_array()) {
+      type_error(errors, list_path, "a list of {pathPrefix, readOnly}", *list);
+    } else {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        ObjectReader entry(errors, &(*list)[i], index(list_path, i));
+        if (!entry.present() && (*list)[i].is_null()) {
+          errors.add(index(list_path, i), "must be a map with pathPrefix and readOnly, not null");
+          continue;
+        }
+        HostPathAllowance a;
+        if (entry.required("pathPrefix", "an absolute path such as /var/log")) {
+          if (auto p = entry.string("pathPrefix")) {
+            if (auto problem = path_prefix_problem(*p); !problem.empty())
+              errors.add(entry.path("pathPrefix"), std::move(problem));
+            else
+              a.path_prefix = *p;
+          }
+        }
+        if (auto ro = entry.boolean("readOnly")) a.read_only = *ro;
+        entry.finish();
+        rule.allowed_paths.push_back(std::move(a));
+      }
+    }
+  }
+  if (r.finish_rule()) out.host_path = std::move(rule);
 }
 
 }  // namespace kindlyguard::policy::rules

@@ -4,6 +4,7 @@
 // Allowed: unset or 0, and no spec.hostNetwork (with it, every listening port is a host port). A
 // hostPort binds the node's address and bypasses Services and NetworkPolicies.
 #include "rule_helpers.hpp"
+#include "rule_parse.hpp"
 
 namespace kindlyguard::policy::rules {
 
@@ -32,6 +33,10 @@ void check_host_ports(const RuleInput& in, std::vector<Finding>& out) {
                          " on the node: remove hostPort and expose the port through a Service"});
     }
   }
+}
+
+void parse_host_ports(ObjectReader& spec_rules, std::string_view id, Rules& out) {
+  out.host_ports = checking_boolean(spec_rules, id, false, "false: no container may bind a host port");
 }
 
 }  // namespace kindlyguard::policy::rules

@@ -7,6 +7,7 @@
 // Pod Security Admission's restricted check requires; and no container resolves runAsUser to 0,
 // because runAsNonRoot=true with runAsUser=0 is a pod the kubelet refuses to start.
 #include "rule_helpers.hpp"
+#include "rule_parse.hpp"
 
 namespace kindlyguard::policy::rules {
 
@@ -27,6 +28,10 @@ void check_run_as_non_root(const RuleInput& in, std::vector<Finding>& out) {
                      describe(*c) + " runs as root (runAsUser=0" + (user.from_pod ? ", from the pod" : "") +
                          "): set securityContext.runAsUser to a non-zero UID, e.g. 10001"});
   }
+}
+
+void parse_run_as_non_root(ObjectReader& spec_rules, std::string_view id, Rules& out) {
+  out.run_as_non_root = checking_boolean(spec_rules, id, true, "true: every container must run as a non-root user");
 }
 
 }  // namespace kindlyguard::policy::rules

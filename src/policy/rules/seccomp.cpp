@@ -4,9 +4,11 @@
 //                    spec.*containers[*].securityContext.seccompProfile.type
 // Allowed: each container resolves a profile type (its own, else the pod's) that is in
 // allowedProfiles. Unset fails: the kubelet's default is Unconfined unless the node says otherwise.
+// The policy: allowedProfiles is required, with at least one of the three profile types.
 #include <algorithm>
 
 #include "rule_helpers.hpp"
+#include "rule_parse.hpp"
 
 namespace kindlyguard::policy::rules {
 
@@ -31,6 +33,28 @@ void check_seccomp(const RuleInput& in, std::vector<Finding>& out) {
                          ": set seccompProfile.type to one of " + list});
     }
   }
+}
+
+namespace {
+
+std::string profile_problem(const std::string& p) {
+  static const std::vector<std::string_view> known = {"RuntimeDefault", "Localhost", "Unconfined"};
+  if (std::find(known.begin(), known.end(), p) != known.end()) return "";
+  std::string message =
+      detail::quote(p) + " is not a seccomp profile type; expected RuntimeDefault, Localhost or Unconfined";
+  if (p == "runtime/default" || p == "docker/default") return message + " (the annotation value " + p + " is RuntimeDefault)";
+  if (auto hint = closest(p, known); !hint.empty()) message += " (did you mean " + hint + "?)";
+  return message;
+}
+
+}  // namespace
+
+void parse_seccomp(ObjectReader& spec_rules, std::string_view id, Rules& out) {
+  RuleFields r(spec_rules, id);
+  SeccompRule rule;
+  if (r.required("allowedProfiles", "the profile types containers may use (RuntimeDefault, Localhost, Unconfined)"))
+    read_entries(r, "allowedProfiles", "RuntimeDefault is the usual choice", profile_problem, rule.allowed_profiles);
+  if (r.finish_rule()) out.seccomp = std::move(rule);
 }
 
 }  // namespace kindlyguard::policy::rules

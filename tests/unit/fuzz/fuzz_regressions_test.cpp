@@ -113,7 +113,7 @@ TEST(FuzzRegressions, KubeconfigEntriesThatAreNotMappingsAreErrors) {
 // fuzz_admission_review's policy fixture: "[::1]:5000", a registry image_ref.hpp documents, was
 // refused ("must not include a tag"), while "ghcr.io/acme/*" was accepted and then allowed nothing
 // (ImagePrefix refuses wildcards, and an invalid prefix matches no image). Fix: registry_problem
-// (src/policy/parse_rules.cpp) reads bracketed IPv6 hosts and ends with ImagePrefix::parse.
+// (src/policy/rules/images.cpp) reads bracketed IPv6 hosts and ends with ImagePrefix::parse.
 TEST(FuzzRegressions, AllowedRegistriesAgreeWithTheImageMatcher) {
   auto policy_with = [](const std::string& registry) {
     return "apiVersion: kindlyguard.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: p}\n"
