@@ -4,35 +4,13 @@
 #include <algorithm>
 #include <optional>
 
+#include "kindlyguard/k8s/meta.hpp"
+
 namespace kindlyguard::admission {
 
 using nlohmann::json;
 
 namespace {
-
-const json* metadata_of(const json* obj) {
-  if (!obj || !obj->is_object()) return nullptr;
-  auto md = obj->find("metadata");
-  return md != obj->end() && md->is_object() ? &*md : nullptr;
-}
-
-// The label's value on the object, nullopt when absent.
-std::optional<std::string> label_of(const json* obj, const std::string& key) {
-  const json* md = metadata_of(obj);
-  if (!md) return std::nullopt;
-  auto labels = md->find("labels");
-  if (labels == md->end() || !labels->is_object()) return std::nullopt;
-  auto v = labels->find(key);
-  if (v == labels->end() || !v->is_string()) return std::nullopt;
-  return v->get<std::string>();
-}
-
-bool being_deleted(const json* obj) {
-  const json* md = metadata_of(obj);
-  if (!md) return false;
-  auto ts = md->find("deletionTimestamp");
-  return ts != md->end() && ts->is_string() && !ts->get<std::string>().empty();
-}
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -57,9 +35,9 @@ std::string who(const policy::Request& request) {
 const char* kReleaseFlags = "kindlyguard's --quarantine-release-users and in none of its --quarantine-release-groups";
 
 std::string judge_label(const QuarantineGuardConfig& config, const policy::Request& request) {
-  const auto before = label_of(request.old_object, config.label_key);
+  const auto before = k8s::Meta(request.old_object).label(config.label_key);
   if (before != config.label_value) return "";  // not quarantined before: nothing to guard
-  const auto after = label_of(request.object, config.label_key);
+  const auto after = k8s::Meta(request.object).label(config.label_key);
   if (after == config.label_value) return "";   // still quarantined (label-only updates included)
   if (may_release(config, request)) return "";
 
@@ -74,9 +52,10 @@ std::string judge_label(const QuarantineGuardConfig& config, const policy::Reque
 
 std::string judge_delete(const QuarantineGuardConfig& config, const policy::Request& request) {
   // DELETE reviews carry the pod as oldObject; the API server always sends it.
-  if (label_of(request.old_object, config.label_key) != config.label_value) return "";
+  const k8s::Meta pod(request.old_object);
+  if (pod.label(config.label_key) != config.label_value) return "";
   if (may_release(config, request) || contains(config.delete_users, request.username)) return "";
-  if (being_deleted(request.old_object)) return "";  // already decided by someone allowed to
+  if (!pod.deletion_timestamp().empty()) return "";  // already decided by someone allowed to
   const std::string label = config.label_key + "=" + config.label_value;
   return "pod " + request.namespace_ + "/" + request.name + " is quarantined (label " + label +
          ") and is kept as evidence: deleting it is reserved to kindlyguard's --quarantine-release-users and "
@@ -93,7 +72,7 @@ GuardDenial judge_eviction(const QuarantineGuardConfig& config, const policy::Re
     return {"kindlyguard cannot tell yet whether pod " + pod + " is quarantined (" + found.error().to_string() +
                 "); retry the eviction shortly",
             429};
-  if (!*found || label_of(found->get(), config.label_key) != config.label_value) return {};
+  if (!*found || k8s::Meta(found->get()).label(config.label_key) != config.label_value) return {};
   if (may_release(config, request)) return {};
   const std::string label = config.label_key + "=" + config.label_value;
   return {"pod " + pod + " is quarantined (label " + label +

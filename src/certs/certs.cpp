@@ -24,6 +24,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "kindlyguard/certs/openssl_errors.hpp"
+
 namespace kindlyguard::certs {
 namespace {
 
@@ -39,20 +41,6 @@ using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTE
 using GensPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, GENERAL_NAMES_free>>;
 using NamePtr = std::unique_ptr<GENERAL_NAME, Deleter<GENERAL_NAME, GENERAL_NAME_free>>;
 
-// The OpenSSL error queue as text (and cleared), so an Error says what OpenSSL objected to.
-std::string openssl_errors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "no OpenSSL detail" : out;
-}
-
-Error ssl_error(std::string what) { return Error{what + " (" + openssl_errors() + ")", ""}; }
-
 std::string bio_to_string(BIO* bio) {
   char* data = nullptr;
   long n = BIO_get_mem_data(bio, &data);
@@ -61,6 +49,26 @@ std::string bio_to_string(BIO* bio) {
 
 BioPtr memory_bio(std::string_view text) {
   return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+}
+
+// The first certificate, or the private key, of a PEM text; null when there is none.
+X509Ptr read_pem_certificate(std::string_view pem) {
+  BioPtr b = memory_bio(pem);
+  return X509Ptr(b ? PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr) : nullptr);
+}
+PkeyPtr read_pem_private_key(std::string_view pem) {
+  BioPtr b = memory_bio(pem);
+  return PkeyPtr(b ? PEM_read_bio_PrivateKey(b.get(), nullptr, nullptr, nullptr) : nullptr);
+}
+
+// A yes/no question to OpenSSL: a "no" is the answer, not an error, so nothing it queues stays
+// behind to be blamed on a later call.
+template <class Question>
+bool ask_quietly(Question question) {
+  ERR_clear_error();
+  const bool yes = question();
+  ERR_clear_error();
+  return yes;
 }
 
 PkeyPtr new_p256_key() { return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")); }
@@ -86,6 +94,23 @@ bool set_validity(X509* x, std::chrono::seconds validity, std::time_t issued_at)
   int days = static_cast<int>(total / 86400);
   long secs = static_cast<long>(total % 86400);
   return X509_time_adj_ex(X509_getm_notAfter(x), days, secs, &base) != nullptr;
+}
+
+// A fresh key and a version 3 certificate for it with a random serial and the validity: what a
+// CA and a leaf share before names, extensions and the signature. `kind` ("CA " or "") names
+// the certificate in the errors.
+struct Draft {
+  PkeyPtr key;
+  X509Ptr cert;
+};
+Result<Draft> draft(std::chrono::seconds validity, std::time_t issued_at, const std::string& kind) {
+  Draft d{new_p256_key(), X509Ptr(X509_new())};
+  if (!d.key || !d.cert) return openssl_error("cannot generate " + kind + "key");
+  X509* x = d.cert.get();
+  if (X509_set_version(x, X509_VERSION_3) != 1 || !set_random_serial(x) || !set_validity(x, validity, issued_at) ||
+      X509_set_pubkey(x, d.key.get()) != 1)
+    return openssl_error("cannot fill " + kind + "certificate (validity must be positive)");
+  return d;
 }
 
 bool add_ext(X509* subject, X509* issuer, int nid, const char* value) {
@@ -118,7 +143,7 @@ bool valid_dns_name(std::string_view name) {
 
 Result<GensPtr> make_sans(const LeafOptions& o) {
   GensPtr gens(sk_GENERAL_NAME_new_null());
-  if (!gens) return ssl_error("cannot allocate subjectAltName");
+  if (!gens) return openssl_error("cannot allocate subjectAltName");
   for (const auto& dns : o.dns_names) {
     if (!valid_dns_name(dns))
       return Error{"invalid DNS name \"" + dns + "\": expected labels of letters, digits and '-' separated by dots", "dns_names"};
@@ -126,10 +151,10 @@ Result<GensPtr> make_sans(const LeafOptions& o) {
     ASN1_IA5STRING* s = ASN1_IA5STRING_new();
     if (!gn || !s || !ASN1_STRING_set(s, dns.data(), static_cast<int>(dns.size()))) {
       ASN1_IA5STRING_free(s);
-      return ssl_error("cannot encode DNS name");
+      return openssl_error("cannot encode DNS name");
     }
     GENERAL_NAME_set0_value(gn.get(), GEN_DNS, s);
-    if (!sk_GENERAL_NAME_push(gens.get(), gn.get())) return ssl_error("cannot add DNS name");
+    if (!sk_GENERAL_NAME_push(gens.get(), gn.get())) return openssl_error("cannot add DNS name");
     gn.release();
   }
   for (const auto& ip : o.ip_addresses) {
@@ -142,10 +167,10 @@ Result<GensPtr> make_sans(const LeafOptions& o) {
     ASN1_OCTET_STRING* s = ASN1_OCTET_STRING_new();
     if (!gn || !s || !ASN1_OCTET_STRING_set(s, buf, len)) {
       ASN1_OCTET_STRING_free(s);
-      return ssl_error("cannot encode IP address");
+      return openssl_error("cannot encode IP address");
     }
     GENERAL_NAME_set0_value(gn.get(), GEN_IPADD, s);
-    if (!sk_GENERAL_NAME_push(gens.get(), gn.get())) return ssl_error("cannot add IP address");
+    if (!sk_GENERAL_NAME_push(gens.get(), gn.get())) return openssl_error("cannot add IP address");
     gn.release();
   }
   return gens;
@@ -161,7 +186,7 @@ Result<CertAndKey> to_pem(X509* x, EVP_PKEY* key) {
   BioPtr kb(BIO_new(BIO_s_mem()));
   if (!cb || !kb || PEM_write_bio_X509(cb.get(), x) != 1 ||
       PEM_write_bio_PrivateKey(kb.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    return ssl_error("cannot encode PEM");
+    return openssl_error("cannot encode PEM");
   return CertAndKey{bio_to_string(cb.get()), bio_to_string(kb.get())};
 }
 
@@ -201,21 +226,18 @@ Result<std::string> read_file(const std::string& path) {
 
 Result<CertAndKey> generate_ca(const CaOptions& options) {
   ERR_clear_error();
-  PkeyPtr key = new_p256_key();
-  X509Ptr x(X509_new());
-  if (!key || !x) return ssl_error("cannot generate CA key");
-  if (X509_set_version(x.get(), X509_VERSION_3) != 1 || !set_random_serial(x.get()) ||
-      !set_validity(x.get(), options.validity, options.issued_at) || X509_set_pubkey(x.get(), key.get()) != 1)
-    return ssl_error("cannot fill CA certificate (validity must be positive)");
+  auto drafted = draft(options.validity, options.issued_at, "CA ");
+  if (!drafted) return drafted.error();
+  auto& [key, x] = *drafted;
   std::string cn = options.common_name.empty() ? "kindlyguard-ca" : options.common_name;
   if (!set_name(X509_get_subject_name(x.get()), cn) || X509_set_issuer_name(x.get(), X509_get_subject_name(x.get())) != 1)
-    return ssl_error("cannot set CA name");
+    return openssl_error("cannot set CA name");
   if (!add_ext(x.get(), x.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
       !add_ext(x.get(), x.get(), NID_key_usage, "critical,digitalSignature,keyCertSign,cRLSign") ||
       !add_ext(x.get(), x.get(), NID_subject_key_identifier, "hash") ||
       !add_ext(x.get(), x.get(), NID_authority_key_identifier, "keyid:always"))
-    return ssl_error("cannot add CA extensions");
-  if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0) return ssl_error("cannot sign CA certificate");
+    return openssl_error("cannot add CA extensions");
+  if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0) return openssl_error("cannot sign CA certificate");
   return to_pem(x.get(), key.get());
 }
 
@@ -223,27 +245,22 @@ Result<CertAndKey> issue(const CertAndKey& ca, const LeafOptions& options) {
   ERR_clear_error();
   if (!options.server_auth && !options.client_auth)
     return Error{"a certificate needs server_auth, client_auth or both", ""};
-  BioPtr cb = memory_bio(ca.cert_pem);
-  BioPtr kb = memory_bio(ca.key_pem);
-  X509Ptr ca_cert(cb ? PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr) : nullptr);
-  PkeyPtr ca_key(kb ? PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!ca_cert || !ca_key) return ssl_error("cannot read the CA certificate and key (PEM expected)");
+  X509Ptr ca_cert = read_pem_certificate(ca.cert_pem);
+  PkeyPtr ca_key = read_pem_private_key(ca.key_pem);
+  if (!ca_cert || !ca_key) return openssl_error("cannot read the CA certificate and key (PEM expected)");
   if (X509_check_private_key(ca_cert.get(), ca_key.get()) != 1)
-    return ssl_error("the CA key does not match the CA certificate");
+    return openssl_error("the CA key does not match the CA certificate");
 
   auto sans = make_sans(options);
   if (!sans) return sans.error();
-  PkeyPtr key = new_p256_key();
-  X509Ptr x(X509_new());
-  if (!key || !x) return ssl_error("cannot generate key");
-  if (X509_set_version(x.get(), X509_VERSION_3) != 1 || !set_random_serial(x.get()) ||
-      !set_validity(x.get(), options.validity, options.issued_at) || X509_set_pubkey(x.get(), key.get()) != 1)
-    return ssl_error("cannot fill certificate (validity must be positive)");
+  auto drafted = draft(options.validity, options.issued_at, "");
+  if (!drafted) return drafted.error();
+  auto& [key, x] = *drafted;
   std::string cn = options.common_name;
   if (cn.empty()) cn = options.dns_names.empty() ? "kindlyguard" : options.dns_names.front();
   if (!set_name(X509_get_subject_name(x.get()), cn) ||
       X509_set_issuer_name(x.get(), X509_get_subject_name(ca_cert.get())) != 1)
-    return ssl_error("cannot set certificate names");
+    return openssl_error("cannot set certificate names");
   std::string eku;
   if (options.server_auth) eku = "serverAuth";
   if (options.client_auth) eku += eku.empty() ? "clientAuth" : ",clientAuth";
@@ -252,19 +269,18 @@ Result<CertAndKey> issue(const CertAndKey& ca, const LeafOptions& options) {
       !add_ext(x.get(), ca_cert.get(), NID_ext_key_usage, eku.c_str()) ||
       !add_ext(x.get(), ca_cert.get(), NID_subject_key_identifier, "hash") ||
       !add_ext(x.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always"))
-    return ssl_error("cannot add certificate extensions");
+    return openssl_error("cannot add certificate extensions");
   if (sk_GENERAL_NAME_num(sans->get()) > 0 &&
       X509_add1_ext_i2d(x.get(), NID_subject_alt_name, sans->get(), 0, X509V3_ADD_DEFAULT) != 1)
-    return ssl_error("cannot add subjectAltName");
-  if (X509_sign(x.get(), ca_key.get(), EVP_sha256()) <= 0) return ssl_error("cannot sign certificate");
+    return openssl_error("cannot add subjectAltName");
+  if (X509_sign(x.get(), ca_key.get(), EVP_sha256()) <= 0) return openssl_error("cannot sign certificate");
   return to_pem(x.get(), key.get());
 }
 
 Result<CertInfo> parse_certificate(std::string_view pem) {
   ERR_clear_error();
-  BioPtr b = memory_bio(pem);
-  X509Ptr x(b ? PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!x) return ssl_error("not a PEM certificate");
+  X509Ptr x = read_pem_certificate(pem);
+  if (!x) return openssl_error("not a PEM certificate");
   CertInfo info;
   info.subject = name_to_string(X509_get_subject_name(x.get()));
   info.issuer = name_to_string(X509_get_issuer_name(x.get()));
@@ -395,26 +411,20 @@ std::vector<std::string> split_certificates(std::string_view bundle_pem) {
 }
 
 bool key_matches(std::string_view cert_pem, std::string_view key_pem) {
-  ERR_clear_error();
-  BioPtr cb = memory_bio(cert_pem);
-  BioPtr kb = memory_bio(key_pem);
-  X509Ptr cert(cb ? PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr) : nullptr);
-  PkeyPtr key(kb ? PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr) : nullptr);
-  const bool ok = cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
-  ERR_clear_error();
-  return ok;
+  return ask_quietly([&] {
+    X509Ptr cert = read_pem_certificate(cert_pem);
+    PkeyPtr key = read_pem_private_key(key_pem);
+    return cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
+  });
 }
 
 bool signed_by(std::string_view cert_pem, std::string_view issuer_pem) {
-  ERR_clear_error();
-  BioPtr cb = memory_bio(cert_pem);
-  BioPtr ib = memory_bio(issuer_pem);
-  X509Ptr cert(cb ? PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr) : nullptr);
-  X509Ptr issuer(ib ? PEM_read_bio_X509(ib.get(), nullptr, nullptr, nullptr) : nullptr);
-  EVP_PKEY* pub = issuer ? X509_get0_pubkey(issuer.get()) : nullptr;
-  const bool ok = cert && pub && X509_verify(cert.get(), pub) == 1;
-  ERR_clear_error();
-  return ok;
+  return ask_quietly([&] {
+    X509Ptr cert = read_pem_certificate(cert_pem);
+    X509Ptr issuer = read_pem_certificate(issuer_pem);
+    EVP_PKEY* pub = issuer ? X509_get0_pubkey(issuer.get()) : nullptr;
+    return cert && pub && X509_verify(cert.get(), pub) == 1;
+  });
 }
 
 }  // namespace kindlyguard::certs

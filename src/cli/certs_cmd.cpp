@@ -18,15 +18,7 @@ int certs_command(int argc, char** argv) {
     std::cerr << "usage: kindlyguard certs self-signed --out-dir DIR [--dns NAME]... [--ip ADDR]...\n";
     return 2;
   }
-  auto parsed = flags.parse(argc, argv, 3);
-  if (!parsed.ok()) {
-    std::cerr << "error: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.usage();
-    return 0;
-  }
+  if (auto exit_code = flags.parse_command_line(argc, argv, 3)) return *exit_code;
   if (flags.get("out-dir").empty()) {
     std::cerr << "error: --out-dir is required\n";
     return 2;

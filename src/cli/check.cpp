@@ -10,6 +10,7 @@
 #include "kindlyguard/cli/policy_files.hpp"
 #include "kindlyguard/policy/evaluate.hpp"
 #include "kindlyguard/policy/parse.hpp"
+#include "kindlyguard/util/ascii.hpp"
 
 namespace kindlyguard::cli {
 namespace {
@@ -24,14 +25,8 @@ struct ObjectResult {
   std::vector<policy::Violation> violations;
 };
 
-const char* lower(policy::Enforcement e) {
-  switch (e) {
-    case policy::Enforcement::Deny: return "deny";
-    case policy::Enforcement::Warn: return "warn";
-    case policy::Enforcement::Audit: return "audit";
-  }
-  return "deny";
-}
+// "deny", "warn", "audit": check writes enforcements in lower case.
+std::string lower(policy::Enforcement e) { return ascii_lower(policy::to_string(e)); }
 
 }  // namespace
 
@@ -45,15 +40,7 @@ int check_command(int argc, char** argv) {
                 "labels of a namespace, for policies with a namespaceSelector: NAME=KEY=VALUE (repeatable, or "
                 "comma-separated); Namespace objects among the inputs count too",
                 "", false, true, 0}});
-  auto parsed = flags.parse(argc, argv, 2);
-  if (!parsed.ok()) {
-    std::cerr << "error: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.usage();
-    return 0;
-  }
+  if (auto exit_code = flags.parse_command_line(argc, argv, 2)) return *exit_code;
   std::string output = flags.get("output");
   if (output != "text" && output != "json") {
     std::cerr << "error: --output must be text or json, got \"" << output << "\"\n";
@@ -162,11 +149,7 @@ int check_command(int argc, char** argv) {
         bad_input = true;
         continue;
       }
-      for (const auto& v : r.violations) {
-        if (v.enforcement == policy::Enforcement::Deny) r.decision = "deny";
-        else if (v.enforcement == policy::Enforcement::Warn && r.decision != "deny") r.decision = "warn";
-        else if (r.decision == "pass") r.decision = "audit";
-      }
+      if (auto strongest = policy::strongest_enforcement(r.violations)) r.decision = lower(*strongest);
       results.push_back(std::move(r));
     }
   }

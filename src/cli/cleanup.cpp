@@ -28,15 +28,7 @@ int uninstall_cleanup_command(int argc, char** argv) {
                {"certs-secret", "the self-managed serving Secret to remove (only when labeled as kindlyguard's); empty: none", ""},
                {"wait-for-pods", "label selector of kindlyguard's serve pods; nothing is removed while one is left", ""},
                {"wait-timeout", "give up (removing nothing) when those pods are still there after this long", "2m"}});
-  auto parsed = flags.parse(argc, argv, 2);
-  if (!parsed.ok()) {
-    std::cerr << "error: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.usage();
-    return 0;
-  }
+  if (auto exit_code = flags.parse_command_line(argc, argv, 2)) return *exit_code;
   controller::UninstallCleanupOptions o;
   o.ns = flags.get("namespace");
   if (o.ns.empty())

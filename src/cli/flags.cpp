@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 
 namespace kindlyguard::cli {
@@ -27,7 +28,7 @@ const FlagSpec* Flags::find_short(char c) const {
   return nullptr;
 }
 
-Result<bool> Flags::parse(int argc, char** argv, int first) {
+Status Flags::parse(int argc, char** argv, int first) {
   std::map<std::string, std::vector<std::string>> given;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
@@ -85,7 +86,23 @@ Result<bool> Flags::parse(int argc, char** argv, int first) {
     }
   }
   values_ = std::move(given);
-  return true;
+  return {};
+}
+
+std::optional<int> Flags::parse_command_line(int argc, char** argv, int first) {
+  return parse_command_line(argc, argv, first, std::cout, std::cerr);
+}
+
+std::optional<int> Flags::parse_command_line(int argc, char** argv, int first, std::ostream& out, std::ostream& err) {
+  if (auto parsed = parse(argc, argv, first); !parsed) {
+    err << "error: " << parsed.error().message << "\n";
+    return 2;
+  }
+  if (help_requested()) {
+    out << usage();
+    return 0;
+  }
+  return std::nullopt;
 }
 
 std::string Flags::get(const std::string& name) const {

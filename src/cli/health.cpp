@@ -39,15 +39,7 @@ int health_command(int argc, char** argv) {
                {"timeout-ms", "give up after this many milliseconds", "2000"},
                // `helm test` asks the webhook Service as the API server does: verified against the CA.
                {"ca-file", "verify the server's certificate (and the URL's host name) against this CA; default: no verification", ""}});
-  auto parsed = flags.parse(argc, argv, 2);
-  if (!parsed.ok()) {
-    std::cerr << "error: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.usage();
-    return 0;
-  }
+  if (auto exit_code = flags.parse_command_line(argc, argv, 2)) return *exit_code;
   std::string url = flags.get("url");
   if (url.empty()) url = base + (flags.get_bool("ready") ? "/readyz" : "/healthz");
   server::ClientOptions options;

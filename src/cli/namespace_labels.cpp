@@ -1,6 +1,7 @@
 #include "kindlyguard/cli/namespace_labels.hpp"
 
 #include "kindlyguard/cli/inputs.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/policy/parse.hpp"
 
 namespace kindlyguard::cli {
@@ -14,16 +15,15 @@ bool NamespaceLabelTable::add_object(const nlohmann::json& object) {
   if (!object.is_object()) return false;
   auto kind = object.find("kind");
   if (kind == object.end() || !kind->is_string() || *kind != "Namespace") return false;
-  auto md = object.find("metadata");
-  if (md == object.end() || !md->is_object()) return false;
-  auto name = md->find("name");
-  if (name == md->end() || !name->is_string() || name->get<std::string>().empty()) return false;
-  auto& labels = labels_[name->get<std::string>()];
-  for (auto& [k, v] : k8s::labels_of(*md)) labels[k] = v;
+  const k8s::Meta meta(object);
+  const std::string name = meta.name();
+  if (name.empty()) return false;
+  auto& labels = labels_[name];
+  for (auto& [k, v] : meta.labels()) labels[k] = v;
   return true;
 }
 
-Result<bool> NamespaceLabelTable::add_flag_item(const std::string& item) {
+Status NamespaceLabelTable::add_flag_item(const std::string& item) {
   const auto first = item.find('=');
   const auto second = first == std::string::npos ? std::string::npos : item.find('=', first + 1);
   if (first == std::string::npos || second == std::string::npos || first == 0)
@@ -36,7 +36,7 @@ Result<bool> NamespaceLabelTable::add_flag_item(const std::string& item) {
   if (!k8s::is_valid_label_value(value))
     return Error{"--namespace-labels \"" + item + "\": \"" + value + "\" is not a valid label value", ""};
   labels_[ns][key] = value;
-  return true;
+  return {};
 }
 
 Result<std::size_t> NamespaceLabelTable::add_file(const std::string& path) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "client_impl.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 #include "paths.hpp"
 
@@ -108,13 +109,6 @@ ApiError missing_namespace(const ResourceRef& r) {
   return ApiError::client_error(r.qualified() + " are namespaced: a namespace is required");
 }
 
-const json& metadata_of(const json& object) {
-  static const json empty = json::object();
-  if (!object.is_object()) return empty;
-  auto it = object.find("metadata");
-  return it != object.end() && it->is_object() ? *it : empty;
-}
-
 void add_write_options(Query& q, const WriteOptions& o) {
   q.add_if("fieldManager", o.field_manager);
   if (o.dry_run) q.add("dryRun", "All");
@@ -189,7 +183,7 @@ ApiResult<json> ApiClient::list_all(const ResourceRef& r, const std::string& ns,
 
 ApiResult<json> ApiClient::create(const ResourceRef& r, const json& object, const WriteOptions& o,
                                   const CallOptions& call) {
-  const std::string ns = metadata_of(object).value("namespace", "");
+  const std::string ns = k8s::Meta(object).namespace_();
   if (r.namespaced && ns.empty()) return missing_namespace(r);
   Query q;
   add_write_options(q, o);
@@ -200,9 +194,9 @@ ApiResult<json> ApiClient::create(const ResourceRef& r, const json& object, cons
 namespace {
 ApiResult<json> put(ApiClient::Impl& impl, const ResourceRef& r, const json& object, const WriteOptions& o,
                     const CallOptions& call, const std::string& subresource) {
-  const json& meta = metadata_of(object);
-  const std::string ns = meta.value("namespace", "");
-  const std::string name = meta.value("name", "");
+  const k8s::Meta meta(object);
+  const std::string ns = meta.namespace_();
+  const std::string name = meta.name();
   if (r.namespaced && ns.empty()) return missing_namespace(r);
   if (name.empty()) return ApiError::client_error("update needs metadata.name");
   Query q;
@@ -268,9 +262,9 @@ ApiResult<json> ApiClient::raw(const std::string& method, const std::string& pat
 }
 
 std::string object_key(const json& object) {
-  const json& meta = metadata_of(object);
-  const std::string name = meta.value("name", "");
-  const std::string ns = meta.value("namespace", "");
+  const k8s::Meta meta(object);
+  const std::string name = meta.name();
+  const std::string ns = meta.namespace_();
   return ns.empty() ? name : ns + "/" + name;
 }
 

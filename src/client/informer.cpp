@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 
 namespace kindlyguard::client {
@@ -100,14 +101,6 @@ void call_safely(const F& f, const char* what, const std::string& resource, A&&.
     log::error("an informer handler threw", {{"handler", what}, {"resource", resource}});
   }
 }
-
-std::string rv_of(const json& obj) {
-  if (!obj.is_object()) return "";
-  auto m = obj.find("metadata");
-  if (m == obj.end() || !m->is_object()) return "";
-  auto rv = m->find("resourceVersion");
-  return rv != m->end() && rv->is_string() ? rv->get<std::string>() : "";
-}
 }  // namespace
 
 void Informer::emit_add(const json& obj) {
@@ -153,8 +146,7 @@ bool Informer::relist(std::stop_token stop) {
       std::string key = object_key(obj);
       fresh.emplace(std::move(key), std::make_shared<const json>(std::move(obj)));
     }
-  std::string list_rv;
-  if (auto m = listed->find("metadata"); m != listed->end() && m->is_object()) list_rv = m->value("resourceVersion", "");
+  const std::string list_rv = k8s::Meta(*listed).resource_version();
 
   std::lock_guard dispatch(dispatch_mu_);
   Cache old;
@@ -170,7 +162,8 @@ bool Informer::relist(std::stop_token stop) {
     if (it == old.end()) {
       emit_add(*obj);
       ++changes;
-    } else if (rv_of(*it->second) != rv_of(*obj) || rv_of(*obj).empty()) {
+    } else if (const std::string rv = k8s::Meta(*obj).resource_version();
+               rv.empty() || k8s::Meta(*it->second).resource_version() != rv) {
       emit_update(*it->second, *obj);
       ++changes;
     }

@@ -1,5 +1,7 @@
 #include "kindlyguard/client/watch_event.hpp"
 
+#include "kindlyguard/k8s/meta.hpp"
+
 namespace kindlyguard::client {
 
 std::string_view WatchEvent::type_name() const {
@@ -14,11 +16,7 @@ std::string_view WatchEvent::type_name() const {
 }
 
 std::string WatchEvent::resource_version() const {
-  if (type == Type::Error || !object.is_object()) return "";
-  auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return "";
-  auto rv = meta->find("resourceVersion");
-  return rv != meta->end() && rv->is_string() ? rv->get<std::string>() : "";
+  return type == Type::Error ? "" : k8s::Meta(object).resource_version();
 }
 
 std::optional<WatchEvent> WatchEvent::parse(std::string_view line) {

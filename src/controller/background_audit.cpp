@@ -4,6 +4,7 @@
 #include <iterator>
 #include <map>
 
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 #include "kindlyguard/util/time.hpp"
 
@@ -152,15 +153,14 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
       } else {
         std::map<std::string, json> current;
         for (const auto& item : existing->value("items", json::array()))
-          if (item["metadata"].value("name", "") == kPolicyReportName)
-            current[item["metadata"].value("namespace", "")] = item;
+          if (const k8s::Meta meta(item); meta.name() == kPolicyReportName) current[meta.namespace_()] = item;
         for (const auto& [ns, audit] : outcome.namespaces) {
           auto it = current.find(ns);
           const json prev = it != current.end() ? it->second : json();
           json want = policy_report(ns, audit, prev, now_seconds);
           if (it != current.end()) {
             if (same_report_content(want, prev)) continue;  // no churn
-            want["metadata"]["resourceVersion"] = prev["metadata"].value("resourceVersion", "");
+            want["metadata"]["resourceVersion"] = k8s::Meta(prev).resource_version();
             ++report_writes;
             auto r = api.update(client::resources::policy_reports, want);
             if (!r.ok()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
@@ -183,8 +183,8 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
     for (const auto& [key, policy] : outcome.to_quarantine) {
       auto cached = pods.get(key);
       if (!cached) continue;
-      const auto& labels = (*cached)["metadata"].value("labels", json::object());
-      if (labels.value(options.quarantine_label_key, "") == options.quarantine_label_value) continue;
+      const auto label = k8s::Meta(*cached).label(options.quarantine_label_key);
+      if (label.value_or("") == options.quarantine_label_value) continue;
       const auto slash = key.find('/');
       json patch = {{"metadata", {{"labels", {{options.quarantine_label_key, options.quarantine_label_value}}}}}};
       auto r = api.patch(client::resources::pods, key.substr(0, slash), key.substr(slash + 1), client::PatchType::Merge, patch);

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <optional>
 
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 
 namespace kindlyguard::controller {
@@ -80,12 +81,11 @@ ObjectReference ObjectReference::of(const json& object) {
   if (!object.is_object()) return r;
   r.api_version = object.value("apiVersion", "");
   r.kind = object.value("kind", "");
-  if (auto md = object.find("metadata"); md != object.end() && md->is_object()) {
-    r.namespace_ = md->value("namespace", "");
-    r.name = md->value("name", "");
-    r.uid = md->value("uid", "");
-    r.resource_version = md->value("resourceVersion", "");
-  }
+  const k8s::Meta meta(object);
+  r.namespace_ = meta.namespace_();
+  r.name = meta.name();
+  r.uid = meta.uid();
+  r.resource_version = meta.resource_version();
   return r;
 }
 
@@ -379,12 +379,12 @@ void EventRecorder::write(Pending p) {
                                     {"error", created.error().to_string()}});
     return tally(&EventRecorderStats::failed, "failed");
   }
-  const json& md = (*created)["metadata"];
+  const k8s::Meta meta(*created);
   {
     std::lock_guard lock(mu_);
     Series& s = series_[p.key];
     if (s.unsent > 0) --unsent_series_;  // an expired series of the same key is replaced
-    s = Series{md.value("namespace", ""), md.value("name", ""), p.count, p.last_observed, now(), 0, {}, p.record};
+    s = Series{meta.namespace_(), meta.name(), p.count, p.last_observed, now(), 0, {}, p.record};
     forget_old(p.observed);
   }
   tally(&EventRecorderStats::created, "created");

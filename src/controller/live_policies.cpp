@@ -2,40 +2,27 @@
 
 #include <vector>
 
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/policy/parse.hpp"
 #include "kindlyguard/util/log.hpp"
 
 namespace kindlyguard::controller {
 
-namespace {
-std::string name_of(const nlohmann::json& o) {
-  const auto* md = o.is_object() && o.contains("metadata") ? &o["metadata"] : nullptr;
-  return md && md->is_object() && (*md)["name"].is_string() ? (*md)["name"].get<std::string>() : "";
-}
-std::string uid_of(const nlohmann::json& o) {
-  const auto& md = o["metadata"];
-  return md.contains("uid") && md["uid"].is_string() ? md["uid"].get<std::string>() : "";
-}
-std::int64_t generation_of(const nlohmann::json& o) {
-  const auto& md = o["metadata"];
-  return md.contains("generation") && md["generation"].is_number_integer() ? md["generation"].get<std::int64_t>() : 0;
-}
-}  // namespace
-
 void LivePolicies::upsert(const nlohmann::json& object) {
-  const std::string name = name_of(object);
+  const k8s::Meta meta(object);
+  const std::string name = meta.name();
   if (name.empty()) return;
   {
     // A status or metadata update (above all our own status writes) must start no work: no parse,
     // no new set, no listener. Comparing the spec covers the generation (which the API server bumps
     // only for spec changes) and also CRDs without the status subresource and objects without one.
-    Judged now{uid_of(object), object.value("spec", nlohmann::json())};
+    Judged now{meta.uid(), object.value("spec", nlohmann::json())};
     std::lock_guard lock(mu_);
     auto it = judged_.find(name);
     if (it != judged_.end() && it->second.uid == now.uid && it->second.spec == now.spec) return;
     judged_[name] = std::move(now);
   }
-  const std::int64_t generation = generation_of(object);
+  const std::int64_t generation = meta.generation();
   auto parsed = policy::parse_policy(object);
   {
     std::lock_guard lock(mu_);
@@ -73,7 +60,7 @@ void LivePolicies::upsert(const nlohmann::json& object) {
 }
 
 void LivePolicies::remove(const nlohmann::json& object) {
-  const std::string name = name_of(object);
+  const std::string name = k8s::Meta(object).name();
   if (name.empty()) return;
   {
     std::lock_guard lock(mu_);

@@ -5,67 +5,113 @@
 #include <cstdlib>
 #include <random>
 
-#include "kindlyguard/controller/policy_status.hpp"
+#include "kindlyguard/controller/violation_events.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 
 namespace kindlyguard::controller {
 
 using nlohmann::json;
 
+// The controllers, one line each: adding one is a new file with its factory and a line here.
+// They start in this order when this replica leads and stop in the reverse order.
+Result<std::unique_ptr<Controller>> make_policy_status_controller(OperatorContext&);
+Result<std::unique_ptr<Controller>> make_quarantine_controller(OperatorContext&);
+Result<std::unique_ptr<Controller>> make_webhook_certs_controller(OperatorContext&);
+Result<std::unique_ptr<Controller>> make_background_audit_controller(OperatorContext&);
+
 namespace {
-client::InformerOptions cluster_wide(const client::ResourceRef& r, std::chrono::milliseconds resync) {
+
+constexpr ControllerFactory kControllers[] = {
+    make_policy_status_controller,
+    make_quarantine_controller,
+    make_webhook_certs_controller,
+    make_background_audit_controller,
+};
+
+client::InformerOptions cluster_wide(const client::ResourceRef& r) {
   client::InformerOptions o;
   o.resource = r;
-  o.resync = resync;
+  o.resync = std::chrono::milliseconds(0);
   return o;
 }
+
 }  // namespace
 
-Operator::Operator(client::ApiClient& api, policy::PolicyStore& store, OperatorOptions options)
-    : api_(api), options_(std::move(options)), informers_(api), live_(store) {
-  informers_.set_watch_restart_hook(options_.on_watch_restart);
-  policies_ = &informers_.get(cluster_wide(client::resources::security_policies, std::chrono::milliseconds(0)));
-  namespaces_ = &informers_.get(cluster_wide(client::resources::namespaces, std::chrono::milliseconds(0)));
+Result<std::unique_ptr<Operator>> Operator::create(OperatorConfig config, policy::PolicyStore& store,
+                                                   OperatorSink& sink) {
+  auto cluster = client::resolve_config(config.api.kubeconfig, config.api.context, config.api.allow_insecure);
+  if (!cluster.ok())
+    return Error{"no Kubernetes API to watch SecurityPolicies from: " + cluster.error().to_string() +
+                     " (give --kubeconfig, run in a pod, or use --policy-dir for standalone mode)",
+                 ""};
+  client::ClientOptions copts;
+  copts.qps = config.api.qps;
+  copts.burst = config.api.burst;
+  copts.on_request = [&sink](const client::RequestMetric& m) { sink.count_api_request(m.verb, m.code); };
+  auto api = client::ApiClient::create(*cluster, copts);
+  if (!api.ok()) return Error{"Kubernetes API client: " + api.error().to_string(), ""};
 
-  ControllerOptions status_options;
-  status_options.name = "policy-status";
-  status_options.resync = options_.resync;
-  status_options.on_result = options_.on_reconcile;
-  status_options.list_keys = [this] {
-    std::vector<std::string> keys;
-    for (const auto& o : policies_->list()) keys.push_back((*o)["metadata"].value("name", ""));
-    return keys;
-  };
-  status_controller_ =
-      std::make_unique<Controller>(status_options, policy_status_reconciler(api_, *policies_, live_));
-  live_.on_change([this](const std::string& name) { status_controller_->enqueue(name); });
+  auto& le = config.leader_election;
+  if (le.ns.empty()) le.ns = cluster->default_namespace;
+  if (le.ns.empty()) le.ns = "default";
+  if (le.identity.empty()) le.identity = default_identity();
 
+  std::unique_ptr<Operator> op(new Operator(std::move(config), std::move(*api), store, sink));
+  for (ControllerFactory make : kControllers) {
+    auto made = make(*op->context_);
+    if (!made.ok()) return made.error();
+    if (*made) op->controllers_.push_back(std::move(*made));
+  }
+  log::info("cluster mode", {{"apiServer", cluster->server},
+                             {"config", cluster->source},
+                             {"leaderElection", op->config_.leader_elect ? le.ns + "/" + le.name : "off"},
+                             {"identity", op->config_.leader_election.identity}});
+  return op;
+}
+
+Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api, policy::PolicyStore& store,
+                   OperatorSink& sink)
+    : config_(std::move(config)), sink_(sink), api_(std::move(api)), live_(store) {
+  EventRecorderOptions eopts;
+  eopts.reporting_instance = config_.leader_election.identity;
+  eopts.on_outcome = [&sink](const char* outcome) { sink.count_event(outcome); };
+  events_ = std::make_unique<EventRecorder>(*api_, eopts);
+
+  informers_ = std::make_unique<client::SharedInformers>(*api_);
+  informers_->set_watch_restart_hook(
+      [&sink](const std::string& resource, const char* reason) { sink.count_watch_restart(resource, reason); });
+  policies_ = &informers_->get(cluster_wide(client::resources::security_policies));
+  namespaces_ = &informers_->get(cluster_wide(client::resources::namespaces));
   client::InformerHandlers h;
   h.on_add = [this](const json& o) { live_.upsert(o); };
   h.on_update = [this](const json&, const json& o) { live_.upsert(o); };
   h.on_delete = [this](const json& o) { live_.remove(o); };
   policies_->add_handlers(std::move(h));
+  live_.on_change([this](const std::string&) { sink_.set_policies(live_.counts()); });
+
+  if (config_.violation_events) violation_events_ = std::make_unique<PolicyViolationEvents>(*events_, store);
+  context_ = std::make_unique<OperatorContext>(config_, *api_, *informers_, *events_, live_, store, sink_, *policies_,
+                                               namespace_labels(), [this] { return not_synced_reason().empty(); });
 }
 
 Operator::~Operator() { stop(); }
 
-void Operator::add_controller(std::unique_ptr<Controller> c) { controllers_.push_back(std::move(c)); }
-
 void Operator::start() {
-  informers_.start_all();
-  if (!options_.leader_elect) {
+  informers_->start_all();
+  if (!config_.leader_elect) {
     start_leading();
     return;
   }
-  auto config = options_.leader_election;
+  auto config = config_.leader_election;
   config.on_started_leading = [this] { start_leading(); };
   config.on_stopped_leading = [this] { stop_leading(); };
   config.on_new_leader = [](const std::string& who) {
     if (!who.empty()) log::info("leader observed", {{"identity", who}});
   };
-  auto elector = client::LeaderElector::create(api_, config);
+  auto elector = client::LeaderElector::create(*api_, config);
   if (!elector.ok()) {
-    // create() only refuses a configuration the flags should have caught.
+    // create() only refuses a configuration serve_config should have caught.
     log::error("leader election misconfigured; controllers will not run", {{"error", elector.error().to_string()}});
     return;
   }
@@ -80,31 +126,36 @@ void Operator::stop() {
   } else {
     stop_leading();
   }
-  informers_.stop_all();
+  informers_->stop_all();
 }
 
 void Operator::start_leading() {
   if (leading_.exchange(true)) return;
   // No waiting for the caches here: this runs on the elector's thread, which must keep renewing.
   // A key missing from a cache that is still filling is enqueued by its informer event.
-  status_controller_->start();
   for (auto& c : controllers_) c->start();
 }
 
 void Operator::stop_leading() {
   if (!leading_.exchange(false)) return;
-  for (auto& c : controllers_) c->stop();
-  status_controller_->stop();
+  for (auto c = controllers_.rbegin(); c != controllers_.rend(); ++c) (*c)->stop();
 }
 
 bool Operator::is_leader() const { return leading_.load(); }
 
-std::string Operator::not_ready_reason() const {
+std::string Operator::not_synced_reason() const {
   std::string waiting;
   if (!policies_->has_synced()) waiting = "securitypolicies";
   if (!namespaces_->has_synced()) waiting += std::string(waiting.empty() ? "" : " and ") + "namespaces";
   if (waiting.empty()) return "";
-  return "waiting for the " + waiting + " informer to sync with the API server at " + api_.config().server;
+  return "waiting for the " + waiting + " informer to sync with the API server at " + api_->config().server;
+}
+
+std::string Operator::not_ready_reason() const {
+  if (std::string why = not_synced_reason(); !why.empty()) return why;
+  for (const auto& check : context_->readiness_checks())
+    if (std::string why = check(); !why.empty()) return why;
+  return "";
 }
 
 policy::NamespaceLabelsFn Operator::namespace_labels() const {
@@ -112,12 +163,7 @@ policy::NamespaceLabelsFn Operator::namespace_labels() const {
   return [namespaces](const std::string& ns) -> std::optional<k8s::Labels> {
     auto obj = namespaces->get(ns);
     if (!obj) return std::nullopt;
-    k8s::Labels labels;
-    const auto& md = (*obj)["metadata"];
-    if (md.contains("labels") && md["labels"].is_object())
-      for (const auto& [k, v] : md["labels"].items())
-        if (v.is_string()) labels[k] = v.get<std::string>();
-    return labels;
+    return k8s::Meta(*obj).labels();
   };
 }
 

@@ -1,5 +1,6 @@
 #include "kindlyguard/controller/policy_status.hpp"
 
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/time.hpp"
 
 namespace kindlyguard::controller {
@@ -44,8 +45,8 @@ Controller::Reconcile policy_status_reconciler(client::ApiClient& api, const cli
     auto cached = policies.get(name);
     if (!cached) return ReconcileResult::done();  // deleted: nothing to write
     auto verdict = live.readiness(name);
-    const auto& md = (*cached)["metadata"];
-    const std::int64_t generation = md.value("generation", std::int64_t{0});
+    const k8s::Meta meta(*cached);
+    const std::int64_t generation = meta.generation();
     // The verdict follows the cache through the informer's handler; until it has caught up,
     // the change that made them differ enqueues this key again.
     if (!verdict || verdict->observed_generation != generation) return ReconcileResult::done();
@@ -55,7 +56,7 @@ Controller::Reconcile policy_status_reconciler(client::ApiClient& api, const cli
 
     json body = {{"apiVersion", (*cached)["apiVersion"]},
                  {"kind", (*cached)["kind"]},
-                 {"metadata", {{"name", name}, {"resourceVersion", md.value("resourceVersion", "")}}},
+                 {"metadata", {{"name", name}, {"resourceVersion", meta.resource_version()}}},
                  {"status", *status}};
     auto written = api.update_status(client::resources::security_policies, body);
     if (written.ok() || written.error().is_not_found()) return ReconcileResult::done();

@@ -1,5 +1,7 @@
 // Wiring of the quarantine controller: the informers it reads, the handlers that turn their
 // events into namespace keys, the index of pods that matter, and the gauges.
+#include "kindlyguard/controller/operator_config.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 #include "quarantine_internal.hpp"
 
@@ -10,23 +12,6 @@ using nlohmann::json;
 namespace quarantine_detail {
 
 namespace {
-
-std::string namespace_of(const json& obj) {
-  auto md = obj.find("metadata");
-  return md != obj.end() && md->is_object() ? md->value("namespace", "") : "";
-}
-
-std::string name_of(const json& obj) {
-  auto md = obj.find("metadata");
-  return md != obj.end() && md->is_object() ? md->value("name", "") : "";
-}
-
-bool annotated(const json& pod) {
-  auto md = pod.find("metadata");
-  if (md == pod.end() || !md->is_object()) return false;
-  auto ann = md->find("annotations");
-  return ann != md->end() && ann->is_object() && ann->contains(kQuarantinedAtAnnotation);
-}
 
 client::InformerOptions everywhere(const client::ResourceRef& r) {
   client::InformerOptions o;
@@ -44,10 +29,12 @@ QuarantineState::QuarantineState(client::ApiClient& api, client::SharedInformers
 }
 
 void QuarantineState::on_pod(const json* old_pod, const json* new_pod) {
-  const json& any = new_pod ? *new_pod : *old_pod;
-  const std::string ns = namespace_of(any);
-  const std::string key = ns + "/" + name_of(any);
-  const auto matters = [this](const json* p) { return p && (is_quarantined(options_.config, *p) || annotated(*p)); };
+  const k8s::Meta any(new_pod ? new_pod : old_pod);
+  const std::string ns = any.namespace_();
+  const std::string key = ns + "/" + any.name();
+  const auto matters = [this](const json* p) {
+    return p && (is_quarantined(options_.config, *p) || k8s::Meta(*p).has_annotation(kQuarantinedAtAnnotation));
+  };
   const bool was = matters(old_pod);
   const bool is = matters(new_pod);
   if (!was && !is) return;
@@ -62,8 +49,9 @@ void QuarantineState::on_pod(const json* old_pod, const json* new_pod) {
 }
 
 void QuarantineState::on_network_policy(const json& np) {
-  const std::string ns = namespace_of(np);
-  bool matters = name_of(np) == kQuarantinePolicyName;
+  const k8s::Meta meta(np);
+  const std::string ns = meta.namespace_();
+  bool matters = meta.name() == kQuarantinePolicyName;
   if (!matters) {
     // Another policy changed: it may open (or close) a leak, which matters only where pods are
     // quarantined.
@@ -79,8 +67,10 @@ std::vector<std::string> QuarantineState::keys() const {
     std::lock_guard lock(mu_);
     for (const auto& [ns, pods] : interesting_) keys.insert(ns);
   }
-  for (const auto& np : policies_->list())
-    if (name_of(*np) == kQuarantinePolicyName && is_managed(*np)) keys.insert(namespace_of(*np));
+  for (const auto& np : policies_->list()) {
+    const k8s::Meta meta(*np);
+    if (meta.name() == kQuarantinePolicyName && is_managed(*np)) keys.insert(meta.namespace_());
+  }
   if (options_.config.admin_network_policy) keys.insert(kAdminNetworkPolicyKey);
   return {keys.begin(), keys.end()};
 }
@@ -133,7 +123,7 @@ std::vector<ObjectPtr> QuarantineState::pods_in(const std::string& ns) const {
 std::vector<ObjectPtr> QuarantineState::policies_in(const std::string& ns) const {
   std::vector<ObjectPtr> out;
   for (auto& np : policies_->list())
-    if (namespace_of(*np) == ns) out.push_back(std::move(np));
+    if (k8s::Meta(*np).namespace_() == ns) out.push_back(std::move(np));
   return out;
 }
 
@@ -180,6 +170,18 @@ std::unique_ptr<Controller> make_quarantine_controller(client::ApiClient& api, c
              {"allowDNS", options.config.allow_dns ? "true" : "false"},
              {"adminNetworkPolicy", options.config.admin_network_policy ? "true" : "false"}});
   return controller;
+}
+
+Result<std::unique_ptr<Controller>> make_quarantine_controller(OperatorContext& ctx) {
+  QuarantineOptions options;
+  options.config = ctx.config.quarantine;
+  options.resync = ctx.config.resync;
+  options.on_counts = [&sink = ctx.sink](std::size_t quarantined, std::size_t leaks) {
+    sink.set_quarantined_pods(quarantined);
+    sink.set_quarantine_leaks(leaks);
+  };
+  options.on_result = [&sink = ctx.sink](const std::string& c, const char* r) { sink.count_reconcile(c, r); };
+  return make_quarantine_controller(ctx.api, ctx.informers, ctx.events, std::move(options));
 }
 
 }  // namespace kindlyguard::controller

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "kindlyguard/controller/quarantine.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 
 namespace kindlyguard::controller {
 
@@ -70,13 +71,11 @@ std::string Leak::to_string() const {
 std::vector<Leak> find_leaks(const json& pod, const std::vector<std::shared_ptr<const json>>& policies,
                              const AdminPolicyCoverage& admin) {
   std::vector<Leak> out;
-  const auto pod_md = pod.is_object() ? pod.find("metadata") : pod.end();
-  const k8s::Labels labels = pod_md != pod.end() ? k8s::labels_of(*pod_md) : k8s::Labels{};
+  const k8s::Labels labels = k8s::Meta(pod).labels();
   for (const auto& ptr : policies) {
     if (!ptr || !ptr->is_object()) continue;
     const json& np = *ptr;
-    std::string name;
-    if (auto m = np.find("metadata"); m != np.end() && m->is_object()) name = m->value("name", "");
+    const std::string name = k8s::Meta(np).name();
     if (name == kQuarantinePolicyName && is_managed(np)) continue;  // ours
     if (!np.contains("spec") || !np["spec"].is_object()) continue;
     const json& spec = np["spec"];

@@ -4,19 +4,13 @@
 #include <set>
 
 #include "kindlyguard/controller/quarantine.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 
 namespace kindlyguard::controller {
 
 using nlohmann::json;
 
 namespace {
-
-const json& metadata_of(const json& obj) {
-  static const json empty = json::object();
-  if (!obj.is_object()) return empty;
-  auto it = obj.find("metadata");
-  return it != obj.end() && it->is_object() ? *it : empty;
-}
 
 json name_selector(const std::string& ns) { return {{"matchLabels", {{"kubernetes.io/metadata.name", ns}}}}; }
 
@@ -50,20 +44,10 @@ json rules_or_empty(const json& spec, const char* field) {
 }  // namespace
 
 bool is_quarantined(const QuarantineConfig& config, const json& pod) {
-  const json& md = metadata_of(pod);
-  auto labels = md.find("labels");
-  if (labels == md.end() || !labels->is_object()) return false;
-  auto v = labels->find(config.label_key);
-  return v != labels->end() && v->is_string() && v->get<std::string>() == config.label_value;
+  return k8s::Meta(pod).label(config.label_key) == config.label_value;
 }
 
-bool is_managed(const json& object) {
-  const json& md = metadata_of(object);
-  auto labels = md.find("labels");
-  if (labels == md.end() || !labels->is_object()) return false;
-  auto v = labels->find(kManagedByLabel);
-  return v != labels->end() && v->is_string() && v->get<std::string>() == kManagedByValue;
-}
+bool is_managed(const json& object) { return k8s::Meta(object).label(kManagedByLabel) == kManagedByValue; }
 
 json desired_network_policy(const QuarantineConfig& config, const std::string& ns) {
   json spec = {{"podSelector", {{"matchLabels", {{config.label_key, config.label_value}}}}},

@@ -1,6 +1,7 @@
 // The reconcile of one namespace: make the NetworkPolicy match the plan, then mark and tell the
 // pods (annotation, Events), then report leaks and counts. Every step is idempotent, so a
 // reconcile cut short by a crash or an API error is finished by the next one.
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 #include "kindlyguard/util/time.hpp"
 #include "quarantine_internal.hpp"
@@ -12,15 +13,6 @@ using nlohmann::json;
 namespace quarantine_detail {
 
 namespace {
-
-std::string pod_name(const json& pod) { return pod["metadata"].value("name", ""); }
-std::string pod_uid(const json& pod) { return pod["metadata"].value("uid", ""); }
-
-bool has_annotation(const json& pod) {
-  const json& md = pod["metadata"];
-  auto ann = md.find("annotations");
-  return ann != md.end() && ann->is_object() && ann->contains(kQuarantinedAtAnnotation);
-}
 
 std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
   std::string out;
@@ -60,10 +52,10 @@ std::string blocked_note() {
 
 bool QuarantineState::patch_annotation(const json& pod, const json& value, std::string& error) {
   json patch = {{"metadata", {{"annotations", {{kQuarantinedAtAnnotation, value}}}}}};
-  auto r = api_.patch(client::resources::pods, pod["metadata"].value("namespace", ""), pod_name(pod),
-                      client::PatchType::Merge, patch);
+  const k8s::Meta meta(pod);
+  auto r = api_.patch(client::resources::pods, meta.namespace_(), meta.name(), client::PatchType::Merge, patch);
   if (r.ok()) return true;
-  if (!r.error().is_not_found()) error = "pod " + pod_name(pod) + ": " + r.error().to_string();
+  if (!r.error().is_not_found()) error = "pod " + meta.name() + ": " + r.error().to_string();
   return false;  // gone: nothing to mark, nothing to tell
 }
 
@@ -108,7 +100,7 @@ ReconcileResult QuarantineState::reconcile_namespace(const std::string& ns) {
     }
     case Action::Delete: {
       client::DeleteOptions del;
-      del.precondition_uid = (*plan.actual)["metadata"].value("uid", "");
+      del.precondition_uid = k8s::Meta(*plan.actual).uid();
       auto r = api_.remove(client::resources::network_policies, ns, kQuarantinePolicyName, del);
       if (r.ok() || r.error().is_not_found()) log::info("quarantine policy removed: no quarantined pod left", {{"networkPolicy", where}});
       else failure = "delete NetworkPolicy " + where + ": " + r.error().to_string();
@@ -131,10 +123,11 @@ ReconcileResult QuarantineState::reconcile_namespace(const std::string& ns) {
   std::size_t leaky = 0;
   for (const auto& pod : plan.quarantined) {
     const auto regarding = ObjectReference::of(*pod);
-    if (isolated && !has_annotation(*pod)) {
+    const k8s::Meta meta(*pod);
+    if (isolated && !meta.has_annotation(kQuarantinedAtAnnotation)) {
       if (patch_annotation(*pod, k8s_time_now(), failure)) {
         events_.record({regarding, EventType::Normal, "Quarantined", "Isolate", isolation_note(cfg, coverage.in_force), ""});
-        log::info("pod quarantined", {{"pod", ns + "/" + pod_name(*pod)}});
+        log::info("pod quarantined", {{"pod", ns + "/" + meta.name()}});
       }
     }
     std::string note;
@@ -146,11 +139,11 @@ ReconcileResult QuarantineState::reconcile_namespace(const std::string& ns) {
     }
     if (note.empty()) continue;
     ++leaky;
-    reported[pod_uid(*pod)] = note;
-    auto before = previously.find(pod_uid(*pod));
+    reported[meta.uid()] = note;
+    auto before = previously.find(meta.uid());
     if (before == previously.end() || before->second != note) {
       events_.record({regarding, EventType::Warning, "QuarantineIncomplete", "CheckIsolation", note, ""});
-      log::warn("quarantine incomplete", {{"pod", ns + "/" + pod_name(*pod)}, {"why", note}});
+      log::warn("quarantine incomplete", {{"pod", ns + "/" + meta.name()}, {"why", note}});
     }
   }
   for (const auto& pod : plan.released) {
@@ -159,7 +152,7 @@ ReconcileResult QuarantineState::reconcile_namespace(const std::string& ns) {
                       "Quarantine label " + cfg.label() + " removed; NetworkPolicy " + kQuarantinePolicyName +
                           " no longer selects the pod.",
                       ""});
-      log::info("pod released from quarantine", {{"pod", ns + "/" + pod_name(*pod)}});
+      log::info("pod released from quarantine", {{"pod", ns + "/" + k8s::Meta(*pod).name()}});
     }
   }
   {

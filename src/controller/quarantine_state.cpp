@@ -1,37 +1,28 @@
 // The desired state of one namespace, as a pure function of the cached pods and NetworkPolicies.
 #include "kindlyguard/controller/quarantine.hpp"
 
+#include "kindlyguard/k8s/meta.hpp"
+
 namespace kindlyguard::controller {
 
 using nlohmann::json;
 using ObjectPtr = std::shared_ptr<const json>;
 
-namespace {
-
-bool has_annotation(const json& obj, const char* key) {
-  auto md = obj.find("metadata");
-  if (md == obj.end() || !md->is_object()) return false;
-  auto ann = md->find("annotations");
-  return ann != md->end() && ann->is_object() && ann->contains(key);
-}
-
-std::string field(const json& obj, const char* f) {
-  auto md = obj.find("metadata");
-  return md != obj.end() && md->is_object() ? md->value(f, "") : "";
-}
-
-}  // namespace
-
 NamespacePlan plan_namespace(const QuarantineConfig& config, const std::string& ns, const std::vector<ObjectPtr>& pods,
                              const std::vector<ObjectPtr>& policies) {
   NamespacePlan plan;
   for (const auto& pod : pods) {
-    if (!pod || !pod->is_object() || field(*pod, "namespace") != ns) continue;
+    if (!pod || !pod->is_object()) continue;
+    const k8s::Meta meta(*pod);
+    if (meta.namespace_() != ns) continue;
     if (is_quarantined(config, *pod)) plan.quarantined.push_back(pod);
-    else if (has_annotation(*pod, kQuarantinedAtAnnotation)) plan.released.push_back(pod);
+    else if (meta.has_annotation(kQuarantinedAtAnnotation)) plan.released.push_back(pod);
   }
-  for (const auto& np : policies)
-    if (np && np->is_object() && field(*np, "namespace") == ns && field(*np, "name") == kQuarantinePolicyName) plan.actual = np;
+  for (const auto& np : policies) {
+    if (!np) continue;
+    const k8s::Meta meta(*np);
+    if (meta.namespace_() == ns && meta.name() == kQuarantinePolicyName) plan.actual = np;
+  }
 
   const bool want = !plan.quarantined.empty();
   const bool ours = plan.actual && is_managed(*plan.actual);

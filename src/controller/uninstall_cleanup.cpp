@@ -5,6 +5,7 @@
 
 #include "kindlyguard/controller/background_audit.hpp"
 #include "kindlyguard/controller/quarantine.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 
 namespace kindlyguard::controller {
 
@@ -18,78 +19,74 @@ std::string describe(const client::ResourceRef& r, const std::string& ns, const 
   return r.kind + " " + (ns.empty() ? name : ns + "/" + name);
 }
 
-// Deletes one object of ours, only this incarnation of it. false with `error` set when refused.
-bool delete_ours(client::ApiClient& api, const client::ResourceRef& r, const json& object, UninstallCleanupReport& report,
-                 std::string& error) {
-  const auto& meta = object["metadata"];
-  const std::string ns = r.namespaced ? meta.value("namespace", "") : "";
-  const std::string name = meta.value("name", "");
+// Deletes one object of ours, only this incarnation of it.
+Status delete_ours(client::ApiClient& api, const client::ResourceRef& r, const json& object,
+                   UninstallCleanupReport& report) {
+  const k8s::Meta meta(object);
+  const std::string ns = r.namespaced ? meta.namespace_() : "";
+  const std::string name = meta.name();
   client::DeleteOptions d;
-  d.precondition_uid = meta.value("uid", "");
+  d.precondition_uid = meta.uid();
   auto gone = api.remove(r, ns, name, d);
   if (gone.ok()) {
     report.deleted.push_back(describe(r, ns, name));
-    return true;
+    return {};
   }
-  if (gone.error().is_not_found()) return true;  // already gone: nothing left to do
+  if (gone.error().is_not_found()) return {};  // already gone: nothing left to do
   if (gone.error().is_conflict()) {
     report.skipped.push_back(describe(r, ns, name) + ": replaced while we looked (another UID); left alone");
-    return true;
+    return {};
   }
-  error = "cannot delete " + describe(r, ns, name) + ": " + gone.error().to_string();
-  return false;
+  return Error{"cannot delete " + describe(r, ns, name) + ": " + gone.error().to_string(), ""};
 }
 
 // Every object of `r` (in every namespace) labeled as ours and named `name`: deleted. Objects
 // with our label but another name were not made by kindlyguard's controllers: reported, kept.
-Result<bool> remove_named(client::ApiClient& api, const client::ResourceRef& r, const std::string& name,
-                          UninstallCleanupReport& report) {
+Status remove_named(client::ApiClient& api, const client::ResourceRef& r, const std::string& name,
+                    UninstallCleanupReport& report) {
   client::ListOptions lo;
   lo.label_selector = kManagedBySelector;
   auto list = api.list_all(r, "", lo);
   if (!list.ok()) {
     if (list.error().is_not_found()) {  // the API (or CRD) is not served: none can exist
       report.skipped.push_back(r.qualified() + ": not served by this cluster; nothing to remove");
-      return true;
+      return {};
     }
     return Error{"cannot list " + r.qualified() + " labeled " + kManagedBySelector + ": " + list.error().to_string() +
                      " (the cleanup ServiceAccount needs list and delete on " + r.qualified() + ")",
                  ""};
   }
   for (const auto& item : list->value("items", json::array())) {
-    const auto& meta = item["metadata"];
-    if (meta.value("name", "") != name) {
-      report.skipped.push_back(describe(r, r.namespaced ? meta.value("namespace", "") : "", meta.value("name", "")) +
+    const k8s::Meta meta(item);
+    if (meta.name() != name) {
+      report.skipped.push_back(describe(r, r.namespaced ? meta.namespace_() : "", meta.name()) +
                                ": labeled " + kManagedBySelector + " but not named " + name + "; left alone");
       continue;
     }
-    std::string error;
-    if (!delete_ours(api, r, item, report, error)) return Error{error, ""};
+    if (auto deleted = delete_ours(api, r, item, report); !deleted) return deleted;
   }
-  return true;
+  return {};
 }
 
-Result<bool> remove_secret(client::ApiClient& api, const UninstallCleanupOptions& o, UninstallCleanupReport& report) {
-  if (o.certs_secret.empty()) return true;
+Status remove_secret(client::ApiClient& api, const UninstallCleanupOptions& o, UninstallCleanupReport& report) {
+  if (o.certs_secret.empty()) return {};
   const auto& r = client::resources::secrets;
   auto secret = api.get(r, o.ns, o.certs_secret);
   if (!secret.ok()) {
-    if (secret.error().is_not_found()) return true;
+    if (secret.error().is_not_found()) return {};
     return Error{"cannot read " + describe(r, o.ns, o.certs_secret) + ": " + secret.error().to_string(), ""};
   }
   if (!is_managed(*secret)) {
     report.skipped.push_back(describe(r, o.ns, o.certs_secret) + ": not labeled " + kManagedBySelector +
                              " (not created by kindlyguard); left alone");
-    return true;
+    return {};
   }
-  std::string error;
-  if (!delete_ours(api, r, *secret, report, error)) return Error{error, ""};
-  return true;
+  return delete_ours(api, r, *secret, report);
 }
 
 // Waits until no pod matches the selector: their controllers would restore what we remove.
-Result<bool> wait_for_pods_gone(client::ApiClient& api, const UninstallCleanupOptions& o) {
-  if (o.wait_for_pods.empty()) return true;
+Status wait_for_pods_gone(client::ApiClient& api, const UninstallCleanupOptions& o) {
+  if (o.wait_for_pods.empty()) return {};
   const auto deadline = std::chrono::steady_clock::now() + o.wait_timeout;
   std::string running;
   while (true) {
@@ -100,8 +97,8 @@ Result<bool> wait_for_pods_gone(client::ApiClient& api, const UninstallCleanupOp
       return Error{"cannot list the pods " + o.wait_for_pods + " in namespace " + o.ns + ": " + pods.error().to_string(), ""};
     running.clear();
     for (const auto& p : pods->value("items", json::array()))
-      running += (running.empty() ? "" : ", ") + p["metadata"].value("name", "");
-    if (running.empty()) return true;
+      running += (running.empty() ? "" : ", ") + k8s::Meta(p).name();
+    if (running.empty()) return {};
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(o.poll_interval);
   }

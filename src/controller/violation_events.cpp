@@ -3,18 +3,11 @@
 #include <map>
 #include <set>
 
+#include "kindlyguard/util/ascii.hpp"
+
 namespace kindlyguard::controller {
 
 namespace {
-const char* operation_word(policy::Operation op) {
-  switch (op) {
-    case policy::Operation::Create: return "create";
-    case policy::Operation::Update: return "update";
-    case policy::Operation::Delete: return "delete";
-    case policy::Operation::Connect: return "connect";
-  }
-  return "create";
-}
 const char* verdict_word(policy::Enforcement e) {
   switch (e) {
     case policy::Enforcement::Deny: return "Denied";
@@ -50,8 +43,9 @@ std::vector<EventRecord> PolicyViolationEvents::events_for(const policy::Request
     for (const auto& r : rules) rule_list += (rule_list.empty() ? "" : ", ") + r;
     const std::string object = request.kind + " " + (request.namespace_.empty() ? "" : request.namespace_ + "/") +
                                (request.name.empty() ? "(generated name)" : request.name);
-    e.note = std::string(verdict_word(enforcement[name])) + " " + operation_word(request.operation) + " of " + object +
-             " by " + (request.username.empty() ? "(unknown user)" : request.username) + ": " + rule_list;
+    e.note = std::string(verdict_word(enforcement[name])) + " " + ascii_lower(policy::to_string(request.operation)) +
+             " of " + object + " by " + (request.username.empty() ? "(unknown user)" : request.username) + ": " +
+             rule_list;
     // Repeats of the same request (policy, object, user, rules) group into one series (the note is
     // the series key); new series are rate-limited per requesting namespace, so violations in one
     // namespace (or forged reviews naming one) never use up the Events of the others.

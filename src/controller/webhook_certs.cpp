@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "kindlyguard/certs/certs.hpp"
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/base64.hpp"
 #include "kindlyguard/util/log.hpp"
 
@@ -87,7 +88,7 @@ Controller::Reconcile webhook_certs_reconciler(client::ApiClient& api, const cli
                    {"data", secret_data(plan->next)}};
       client::ApiResult<json> written = cached ? [&] {
         json b = body;
-        b["metadata"]["resourceVersion"] = (*cached)["metadata"].value("resourceVersion", "");
+        b["metadata"]["resourceVersion"] = k8s::Meta(*cached).resource_version();
         if (cached->contains("type")) b["type"] = (*cached)["type"];  // the type of a Secret is immutable
         return api.update(secrets, b);
       }()

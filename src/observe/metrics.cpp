@@ -139,7 +139,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
 
 Metrics::~Metrics() = default;
 
-Result<bool> Metrics::serve(const std::string& listen) {
+Status Metrics::serve(const std::string& listen) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
     listen_ = listen;
@@ -147,7 +147,7 @@ Result<bool> Metrics::serve(const std::string& listen) {
   } catch (const std::exception& e) {
     return Error{"cannot serve metrics on " + listen + ": " + e.what(), "--metrics-listen"};
   }
-  return true;
+  return {};
 }
 
 std::string Metrics::listening_address() const {
@@ -157,22 +157,11 @@ std::string Metrics::listening_address() const {
   return host + ":" + (ports.empty() ? std::string("?") : std::to_string(ports.front()));
 }
 
-namespace {
-// Every label value below that comes from a request is one of a fixed set. A series is never
-// removed, so a value copied from the review (a forged kind per request) would grow /metrics and
-// memory without bound. What the labels still carry from elsewhere is bounded by the admin:
-// policy names (loaded policies), rule ids (the rule and PSS registries), enforcement.
-const char* op_label(policy::Operation op) {
-  switch (op) {
-    case policy::Operation::Create: return "CREATE";
-    case policy::Operation::Update: return "UPDATE";
-    case policy::Operation::Delete: return "DELETE";
-    case policy::Operation::Connect: return "CONNECT";
-  }
-  return "other";
-}
-}  // namespace
-
+// Every label value below that comes from a request is one of a fixed set (the operation is one of
+// four words). A series is never removed, so a value copied from the review (a forged kind per
+// request) would grow /metrics and memory without bound. What the labels still carry from
+// elsewhere is bounded by the admin: policy names (loaded policies), rule ids (the rule and PSS
+// registries), enforcement.
 std::string_view kind_label(std::string_view kind) {
   // The kinds the webhook judges (the pod view's table: Pod, PodTemplate and the workloads); any
   // other kind a review may name, real or forged, is counted as "other".
@@ -180,7 +169,7 @@ std::string_view kind_label(std::string_view kind) {
 }
 
 void Metrics::on_decision(const policy::Request& r, const policy::Decision& d, std::chrono::microseconds latency) {
-  request_counters_->get(op_label(r.operation), kind_label(r.kind), decision_word(d)).Increment();
+  request_counters_->get(policy::to_string(r.operation), kind_label(r.kind), decision_word(d)).Increment();
   latency_->Observe(static_cast<double>(latency.count()) / 1e6);
   if (r.dry_run) return;  // a dry run changes nothing in the cluster; it is not a violation
   for (const auto& v : d.violations)
@@ -190,7 +179,7 @@ void Metrics::on_decision(const policy::Request& r, const policy::Decision& d, s
 void Metrics::on_rejected_review(const std::string&) { bad_reviews_->Add({}).Increment(); }
 
 void Metrics::on_unjudged(const policy::Request& r, const std::string&) {
-  request_counters_->get(op_label(r.operation), kind_label(r.kind), "error").Increment();
+  request_counters_->get(policy::to_string(r.operation), kind_label(r.kind), "error").Increment();
 }
 
 void Metrics::set_policy_set_degraded(bool degraded) { policy_set_degraded_->Set(degraded ? 1.0 : 0.0); }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/policy/pss.hpp"
 #include "kindlyguard/policy/rules.hpp"
 
@@ -46,11 +47,6 @@ struct Collector {
   NamespaceAudit counts;
 };
 
-std::string meta(const nlohmann::json& o, const char* key) {
-  const auto& md = o.contains("metadata") ? o["metadata"] : nlohmann::json();
-  return md.is_object() && md.contains(key) && md[key].is_string() ? md[key].get<std::string>() : "";
-}
-
 }  // namespace
 
 AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<const nlohmann::json>>& pods,
@@ -74,8 +70,9 @@ AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<
     if (phase == "Succeeded" || phase == "Failed") continue;
     auto view = PodView::from_object(pod);
     if (!view.ok()) continue;
-    const std::string ns = meta(pod, "namespace");
-    const std::string name = meta(pod, "name");
+    const k8s::Meta meta(pod);
+    const std::string ns = meta.namespace_();
+    const std::string name = meta.name();
     bool judged = false, compliant = true;
     for (const SecurityPolicy* p : audited) {
       if (!policy_matches(*p, ns, *view, namespace_labels)) continue;
@@ -96,7 +93,7 @@ AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<
         auto& bucket = o == AuditResult::Outcome::Pass ? c.passed : c.flagged;
         (o == AuditResult::Outcome::Pass ? c.counts.pass : o == AuditResult::Outcome::Fail ? c.counts.fail : c.counts.warn)++;
         if (bucket.size() < options.max_results)
-          bucket.push_back({p->name, std::move(rule), o, p->enforcement, std::move(message), name, meta(pod, "uid")});
+          bucket.push_back({p->name, std::move(rule), o, p->enforcement, std::move(message), name, meta.uid()});
       };
       const auto flagged = p->enforcement == Enforcement::Deny ? AuditResult::Outcome::Fail : AuditResult::Outcome::Warn;
       for (const auto& rule : ids[p])

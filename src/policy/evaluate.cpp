@@ -65,6 +65,25 @@ const char* to_string(Enforcement e) {
   return "Deny";
 }
 
+const char* to_string(Operation op) {
+  switch (op) {
+    case Operation::Create: return "CREATE";
+    case Operation::Update: return "UPDATE";
+    case Operation::Delete: return "DELETE";
+    case Operation::Connect: return "CONNECT";
+  }
+  return "CREATE";
+}
+
+std::optional<Enforcement> strongest_enforcement(const std::vector<Violation>& violations) {
+  std::optional<Enforcement> out;
+  for (const auto& v : violations) {
+    if (v.enforcement == Enforcement::Deny) return v.enforcement;
+    if (!out || v.enforcement == Enforcement::Warn) out = v.enforcement;
+  }
+  return out;
+}
+
 const char* to_string(PssLevel l) {
   switch (l) {
     case PssLevel::Privileged: return "privileged";
@@ -196,7 +215,7 @@ Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabel
     }
   }
   for (auto& [policy, text] : audit_by_policy) d.audit_annotations["violation." + policy] = std::move(text);
-  if (!deny_message.empty()) {
+  if (strongest_enforcement(d.violations) == Enforcement::Deny) {
     d.allowed = false;
     d.code = 403;
     d.message = view->describe() + " is denied by kindlyguard: " + deny_message;

@@ -16,20 +16,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "beast.hpp"
+#include "kindlyguard/certs/openssl_errors.hpp"
 #include "tls.hpp"
 
 namespace kindlyguard::server {
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
 
-std::string_view ClientResponse::header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (beast::iequals(k, name)) return v;
-  return {};
-}
+std::string_view ClientResponse::header(std::string_view name) const { return detail::find_header(headers, name); }
 
 namespace {
 
@@ -151,7 +144,7 @@ struct ClientConnection::Impl {
     }
   }
 
-  Result<bool> configure_tls() {
+  Status configure_tls() {
     SSL_CTX* h = ctx.native_handle();
     bool exact = opts.min_version != TlsVersion::Default || opts.max_version != TlsVersion::Default ||
                  !opts.cipher_list.empty();
@@ -161,7 +154,7 @@ struct ClientConnection::Impl {
     if (int v = openssl_version(opts.max_version); v && SSL_CTX_set_max_proto_version(h, v) != 1)
       return Error{"cannot set the maximum TLS version", ""};
     if (!opts.cipher_list.empty() && SSL_CTX_set_cipher_list(h, opts.cipher_list.c_str()) != 1)
-      return Error{"invalid cipher list \"" + opts.cipher_list + "\" (" + detail::openssl_errors() + ")", ""};
+      return certs::openssl_error("invalid cipher list \"" + opts.cipher_list + "\"");
     boost::system::error_code ec;
     if (opts.insecure_skip_verify) {
       ctx.set_verify_mode(ssl::verify_none);
@@ -176,10 +169,10 @@ struct ClientConnection::Impl {
       if (!ec) ctx.use_private_key_file(opts.key_file, ssl::context::pem, ec);
       if (ec) return Error{"cannot load client certificate " + opts.cert_file + " / key " + opts.key_file + ": " + ec.message(), ""};
     }
-    return true;
+    return {};
   }
 
-  Result<bool> connect() {
+  Status connect() {
     if (url.tls) {
       auto c = configure_tls();
       if (!c) return c.error();
@@ -194,7 +187,7 @@ struct ClientConnection::Impl {
     if (cec) return fail("cannot connect", cec);
     plain->socket().set_option(tcp::no_delay(true), ec);
     open = true;
-    if (!url.tls) return true;
+    if (!url.tls) return {};
 
     tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*plain), ctx);
     plain.reset();
@@ -207,7 +200,7 @@ struct ClientConnection::Impl {
     }
     auto [hec, __] = run([&](Done d) { tls->async_handshake(ssl::stream_base::client, d); });
     if (hec) return fail("TLS handshake failed", hec);
-    return true;
+    return {};
   }
 
   Result<size_t> send_raw(std::string_view bytes) {

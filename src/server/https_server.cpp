@@ -1,5 +1,5 @@
 // The HTTPS server: an acceptor, N I/O threads each running its own io_context, one Session per
-// connection living on one of them, and a timer that polls the certificate files.
+// connection living on one of them, and the certificate files' watch (cert_reloader.hpp).
 //
 // One io_context per thread rather than N threads on one shared io_context with a strand per
 // connection: a connection's handlers then run on one thread by construction, and a completed
@@ -15,16 +15,12 @@
 
 #include "kindlyguard/server/https_server.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -43,23 +39,15 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "kindlyguard/certs/certs.hpp"
+#include "beast.hpp"
+#include "cert_reloader.hpp"
 #include "kindlyguard/util/log.hpp"
 #include "tls.hpp"
 
 namespace kindlyguard::server {
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
 using std::chrono::milliseconds;
 
-std::string_view HttpRequest::header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (beast::iequals(k, name)) return v;
-  return {};
-}
+std::string_view HttpRequest::header(std::string_view name) const { return detail::find_header(headers, name); }
 
 namespace {
 
@@ -96,54 +84,6 @@ bool header_value_ok(std::string_view s) {
   return std::none_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
-struct FileSig {
-  bool exists = false;
-  dev_t dev = 0;
-  ino_t ino = 0;
-  off_t size = 0;
-  long mtime_s = 0, mtime_ns = 0, ctime_s = 0, ctime_ns = 0;
-  bool operator==(const FileSig&) const = default;
-};
-
-FileSig stat_file(const std::string& path) {
-  FileSig sig;
-  if (path.empty()) return sig;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return sig;  // stat follows the ..data symlink of Secret volumes
-  sig.exists = true;
-  sig.dev = st.st_dev;
-  sig.ino = st.st_ino;
-  sig.size = st.st_size;
-  sig.mtime_s = st.st_mtim.tv_sec;
-  sig.mtime_ns = st.st_mtim.tv_nsec;
-  sig.ctime_s = st.st_ctim.tv_sec;
-  sig.ctime_ns = st.st_ctim.tv_nsec;
-  return sig;
-}
-
-bool read_text(const std::string& path, std::string& out, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read " + path;
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
-detail::TlsMaterial read_material(const ServerOptions& o) {
-  detail::TlsMaterial m;
-  if (!read_text(o.cert_file, m.cert_pem, m.error) || !read_text(o.key_file, m.key_pem, m.error) ||
-      (!o.client_ca_file.empty() && !read_text(o.client_ca_file, m.client_ca_pem, m.error))) {
-    m.cert_pem.clear();
-    m.key_pem.clear();
-    m.client_ca_pem.clear();
-  }
-  return m;
-}
-
 class Session;
 
 }  // namespace
@@ -152,23 +92,7 @@ struct HttpsServer::Impl {
   ServerOptions opts;
   Handler handler;
 
-  // Current TLS context for new connections, and what it was built from.
-  mutable std::mutex ctx_mu;
-  std::shared_ptr<ssl::context> ctx;
-  std::time_t cert_not_after = 0;
-  std::string cert_serial;
-
-  // Reload state, touched only by the reload timer's handler (one at a time).
-  std::array<FileSig, 3> last_sigs{};
-  detail::TlsMaterial current;
-  struct PendingFailure {
-    detail::TlsMaterial material;
-    bool reported = false;
-  };
-  std::optional<PendingFailure> pending;
-
-  std::atomic<uint64_t> accepted{0}, rejected{0}, active{0}, requests{0}, tls_failures{0}, auth_failures{0},
-      cert_loads{0}, reload_failures{0};
+  std::atomic<uint64_t> accepted{0}, rejected{0}, active{0}, requests{0}, tls_failures{0}, auth_failures{0};
   std::atomic<bool> stopping{false};
 
   std::mutex sessions_mu;
@@ -193,7 +117,9 @@ struct HttpsServer::Impl {
   // The acceptor and the timers live on the first worker: its one thread serialises them.
   tcp::acceptor acceptor{workers.front()->ioc};
   net::steady_timer accept_retry{workers.front()->ioc};
-  net::steady_timer reload_timer{workers.front()->ioc};
+  // The TLS context and the certificate files' watch (its timer on the first worker too); set
+  // by start() before anything runs.
+  std::unique_ptr<detail::CertReloader> certs;
 
   static std::vector<std::unique_ptr<Worker>> make_workers(unsigned n) {
     std::vector<std::unique_ptr<Worker>> w;
@@ -205,33 +131,6 @@ struct HttpsServer::Impl {
       : opts(std::move(o)), handler(std::move(h)), workers(make_workers(nthreads)) {}
 
   net::io_context& next_context() { return workers[next_worker++ % workers.size()]->ioc; }
-
-  std::shared_ptr<ssl::context> context() const {
-    std::lock_guard lk(ctx_mu);
-    return ctx;
-  }
-
-  void install(std::shared_ptr<ssl::context> c, detail::TlsMaterial m) {
-    auto info = certs::parse_certificate(m.cert_pem);
-    {
-      std::lock_guard lk(ctx_mu);
-      ctx = std::move(c);
-      cert_not_after = info ? info->not_after : 0;
-      cert_serial = info ? info->serial_hex : "";
-    }
-    current = std::move(m);
-    cert_loads++;
-    if (opts.on_certificate_loaded) {
-      try {
-        opts.on_certificate_loaded(info ? info->not_after : 0);
-      } catch (...) {
-      }
-    }
-  }
-
-  std::array<FileSig, 3> stat_all() const {
-    return {stat_file(opts.cert_file), stat_file(opts.key_file), stat_file(opts.client_ca_file)};
-  }
 
   // A failed handshake: client authentication failures (mTLS) apart from the others, since they
   // mean someone without a valid client certificate tried to reach the webhook.
@@ -251,8 +150,6 @@ struct HttpsServer::Impl {
 
   void do_accept();
   void on_accept(boost::system::error_code ec, tcp::socket socket);
-  void schedule_reload();
-  void check_reload();
   void run_thread(net::io_context& ioc);
   void shutdown(milliseconds grace);
 };
@@ -551,64 +448,8 @@ void HttpsServer::Impl::on_accept(boost::system::error_code ec, tcp::socket sock
   accepted++;
   active++;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<Session>(*this, std::move(socket), context())->run();
+  std::make_shared<Session>(*this, std::move(socket), certs->context())->run();
   do_accept();
-}
-
-void HttpsServer::Impl::schedule_reload() {
-  if (opts.cert_reload_interval <= milliseconds(0)) return;
-  reload_timer.expires_after(opts.cert_reload_interval);
-  reload_timer.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopping) return;
-    try {
-      check_reload();
-    } catch (const std::exception& e) {
-      log::error("tls certificate reload check failed", {{"error", e.what()}});
-    }
-    schedule_reload();
-  });
-}
-
-// Files change in steps (a cert written before its key, a symlink swapped), so a pair that does
-// not load is first retried on the next poll; only a pair that still fails once the files have
-// stopped changing is reported, and counted, as a failed reload. The old context stays either way.
-void HttpsServer::Impl::check_reload() {
-  auto sigs = stat_all();
-  bool changed = sigs != last_sigs;
-  if (!changed && (!pending || pending->reported)) return;
-  last_sigs = sigs;
-  auto material = read_material(opts);
-  if (material == current) {
-    pending.reset();
-    return;
-  }
-  if (pending && pending->reported && pending->material == material) return;
-  auto ctx_result = detail::make_server_context(material);
-  if (ctx_result) {
-    install(std::move(*ctx_result), std::move(material));
-    pending.reset();
-    std::time_t not_after;
-    std::string serial;
-    {
-      std::lock_guard lk(ctx_mu);
-      not_after = cert_not_after;
-      serial = cert_serial;
-    }
-    char when[32] = "";
-    struct tm tm {};
-    if (gmtime_r(&not_after, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    log::info("tls certificate reloaded", {{"cert_file", opts.cert_file}, {"serial", serial}, {"not_after", when}});
-    return;
-  }
-  if (pending && pending->material == material) {
-    pending->reported = true;
-    reload_failures++;
-    log::warn("tls certificate reload failed, still serving the previous certificate",
-              {{"cert_file", opts.cert_file}, {"key_file", opts.key_file}, {"error", ctx_result.error().to_string()}});
-  } else {
-    pending = PendingFailure{std::move(material), false};
-    log::debug("tls files changed but do not load yet, retrying", {{"error", ctx_result.error().to_string()}});
-  }
 }
 
 void HttpsServer::Impl::run_thread(net::io_context& ioc) {
@@ -638,7 +479,7 @@ void HttpsServer::Impl::shutdown(milliseconds grace) {
     acceptor.close(ignored);
     accept_retry.cancel();
   });
-  net::post(reload_timer.get_executor(), [this] { reload_timer.cancel(); });
+  certs->stop();
 
   std::vector<std::shared_ptr<Session>> live;
   {
@@ -685,11 +526,10 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, H
   auto impl = std::make_unique<Impl>(std::move(options), std::move(handler), n);
   const ServerOptions& o = impl->opts;
 
-  impl->last_sigs = impl->stat_all();
-  auto material = read_material(o);
-  auto ctx = detail::make_server_context(material);
-  if (!ctx) return Error{"cannot load TLS certificate " + o.cert_file + " and key " + o.key_file + ": " + ctx.error().message, ""};
-  impl->install(std::move(*ctx), std::move(material));
+  auto certs = detail::CertReloader::load(impl->workers.front()->ioc.get_executor(),
+                                         {o.cert_file, o.key_file, o.client_ca_file}, o.on_certificate_loaded);
+  if (!certs) return certs.error();
+  impl->certs = std::move(*certs);
 
   boost::system::error_code ec;
   auto address = net::ip::make_address(o.address, ec);
@@ -704,13 +544,13 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, H
   impl->bound_port = acc.local_endpoint(ec).port();
 
   impl->do_accept();
-  impl->schedule_reload();
+  impl->certs->watch(o.cert_reload_interval);
   impl->threads.reserve(n);
   for (auto& w : impl->workers) impl->threads.emplace_back([p = impl.get(), c = &w->ioc] { p->run_thread(*c); });
 
   log::info("https server listening",
             {{"address", o.address}, {"port", std::to_string(impl->bound_port)}, {"threads", std::to_string(n)},
-             {"client_auth", o.client_ca_file.empty() ? "off" : "required"}, {"serial", impl->cert_serial}});
+             {"client_auth", o.client_ca_file.empty() ? "off" : "required"}, {"serial", impl->certs->status().serial_hex}});
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }
 
@@ -731,11 +571,11 @@ ServerStats HttpsServer::stats() const {
   s.requests = impl_->requests;
   s.tls_failures = impl_->tls_failures;
   s.auth_failures = impl_->auth_failures;
-  s.cert_loads = impl_->cert_loads;
-  s.cert_reload_failures = impl_->reload_failures;
-  std::lock_guard lk(impl_->ctx_mu);
-  s.cert_not_after = impl_->cert_not_after;
-  s.cert_serial_hex = impl_->cert_serial;
+  auto certs = impl_->certs->status();
+  s.cert_loads = certs.loads;
+  s.cert_reload_failures = certs.reload_failures;
+  s.cert_not_after = certs.not_after;
+  s.cert_serial_hex = std::move(certs.serial_hex);
   return s;
 }
 

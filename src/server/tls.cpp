@@ -15,8 +15,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "kindlyguard/certs/openssl_errors.hpp"
+
 namespace kindlyguard::server::detail {
 namespace ssl = boost::asio::ssl;
+using certs::openssl_error;
 
 namespace {
 // TLS 1.2: forward secrecy (ECDHE) and AEAD only, the Mozilla "intermediate" list without DHE.
@@ -27,44 +30,28 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
 constexpr unsigned char kSessionContext[] = "kindlyguard";
-
-Error tls_error(const std::string& what) {
-  std::string detail = openssl_errors();
-  return Error{detail.empty() ? what : what + " (" + detail + ")", ""};
-}
 }  // namespace
-
-std::string openssl_errors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out;
-}
 
 Result<std::shared_ptr<ssl::context>> make_server_context(const TlsMaterial& m) {
   if (!m.error.empty()) return Error{m.error, ""};
   ERR_clear_error();
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* h = ctx->native_handle();
-  if (SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) != 1) return tls_error("cannot set the minimum TLS version");
+  if (SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) != 1) return openssl_error("cannot set the minimum TLS version");
   SSL_CTX_set_options(h, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
                              SSL_OP_NO_TLSv1_1);
   // Idle keep-alive connections give their OpenSSL record buffers back.
   SSL_CTX_set_mode(h, SSL_MODE_RELEASE_BUFFERS);
-  if (SSL_CTX_set_cipher_list(h, kTls12Ciphers) != 1) return tls_error("cannot set the TLS 1.2 cipher list");
-  if (SSL_CTX_set1_groups_list(h, kGroups) != 1) return tls_error("cannot set the key exchange groups");
+  if (SSL_CTX_set_cipher_list(h, kTls12Ciphers) != 1) return openssl_error("cannot set the TLS 1.2 cipher list");
+  if (SSL_CTX_set1_groups_list(h, kGroups) != 1) return openssl_error("cannot set the key exchange groups");
   SSL_CTX_set_session_id_context(h, kSessionContext, sizeof kSessionContext - 1);
 
   boost::system::error_code ec;
   ctx->use_certificate_chain(boost::asio::buffer(m.cert_pem), ec);
-  if (ec) return tls_error("cannot load the TLS certificate: " + ec.message());
+  if (ec) return openssl_error("cannot load the TLS certificate: " + ec.message());
   ctx->use_private_key(boost::asio::buffer(m.key_pem), ssl::context::pem, ec);
-  if (ec) return tls_error("cannot load the TLS private key (or it does not match the certificate): " + ec.message());
-  if (SSL_CTX_check_private_key(h) != 1) return tls_error("the TLS private key does not match the certificate");
+  if (ec) return openssl_error("cannot load the TLS private key (or it does not match the certificate): " + ec.message());
+  if (SSL_CTX_check_private_key(h) != 1) return openssl_error("the TLS private key does not match the certificate");
 
   if (!m.client_ca_pem.empty()) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(
@@ -75,7 +62,7 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const TlsMaterial& m) 
       std::unique_ptr<X509, decltype(&X509_free)> ca(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
       if (!ca) break;
       if (X509_STORE_add_cert(store, ca.get()) != 1 || SSL_CTX_add_client_CA(h, ca.get()) != 1)
-        return tls_error("cannot use the client CA certificate");
+        return openssl_error("cannot use the client CA certificate");
       ++count;
     }
     ERR_clear_error();  // the loop ends on "no start line"

@@ -35,7 +35,4 @@ const char* classify_tls_error(const boost::system::error_code& ec);
 // "no_client_certificate" and "bad_client_certificate".
 bool is_client_auth_failure(const char* reason);
 
-// The OpenSSL error queue as text ("" when empty), and cleared.
-std::string openssl_errors();
-
 }  // namespace kindlyguard::server::detail

@@ -2,8 +2,10 @@
 // Command-line flags for the subcommands. Every flag can also come from the environment as
 // KINDLY_<FLAG_NAME> (--tls-cert-file -> KINDLY_TLS_CERT_FILE); a flag on the command line wins.
 
-#include <map>
 #include <chrono>
+#include <iosfwd>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,13 @@ class Flags {
 
   // Parses argv[first..]; unknown flags and missing values are errors naming the flag.
   // Positional arguments are collected in positional().
-  Result<bool> parse(int argc, char** argv, int first);
+  Status parse(int argc, char** argv, int first);
+
+  // How every subcommand starts: parse(), then stop with the exit code when there is nothing more
+  // to do: 2 after "error: ..." on stderr for a bad flag, 0 after the usage on stdout for --help.
+  // nullopt: go on. `if (auto exit_code = flags.parse_command_line(argc, argv, 2)) return *exit_code;`
+  std::optional<int> parse_command_line(int argc, char** argv, int first);
+  std::optional<int> parse_command_line(int argc, char** argv, int first, std::ostream& out, std::ostream& err);
 
   std::string get(const std::string& name) const;
   std::vector<std::string> get_all(const std::string& name) const;

@@ -23,7 +23,7 @@ class NamespaceLabelTable {
   // A Namespace object (kind: Namespace); other objects are ignored and return false.
   bool add_object(const nlohmann::json& object);
   // One "NAME=KEY=VALUE" item of --namespace-labels; errors name the item and what to write.
-  Result<bool> add_flag_item(const std::string& item);
+  Status add_flag_item(const std::string& item);
   // Every Namespace object in a file of YAML or JSON documents (Lists flattened); counts them.
   Result<std::size_t> add_file(const std::string& path);
 

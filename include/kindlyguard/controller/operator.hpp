@@ -1,71 +1,69 @@
 #pragma once
-// The operator side of `kindlyguard serve` in a cluster: one API client, shared informers for
-// SecurityPolicies and Namespaces (their labels feed namespaceSelector), the live policy set the
-// webhook judges with, leader election, and the controllers that write (only while leading).
-// Every replica serves the webhook from its own caches; only the leader writes.
+// The operator side of `kindlyguard serve` in a cluster, in the manner of controller-runtime's
+// Manager: one API client, shared informers for SecurityPolicies and Namespaces (their labels feed
+// namespaceSelector), the live policy set the webhook judges with, the event recorder, leader
+// election, and the controllers (operator.cpp lists their factories, one line each). It owns their
+// lifetimes, starts them when it leads and stops them in reverse order when it stops leading, and
+// answers readiness. Every replica serves the webhook from its own caches; only the leader writes.
 
 #include <atomic>
-#include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "kindlyguard/client/api_client.hpp"
-#include "kindlyguard/client/leader_election.hpp"
-#include "kindlyguard/client/shared_informers.hpp"
-#include "kindlyguard/controller/controller.hpp"
-#include "kindlyguard/controller/live_policies.hpp"
-#include "kindlyguard/policy/evaluate.hpp"
-#include "kindlyguard/policy/policy_store.hpp"
+#include "kindlyguard/admission/handler.hpp"
+#include "kindlyguard/controller/operator_config.hpp"
 
 namespace kindlyguard::controller {
 
-struct OperatorOptions {
-  bool leader_elect = true;
-  client::LeaderElectionConfig leader_election{};  // ns, name, identity; callbacks are set by the operator
-  std::chrono::milliseconds resync{std::chrono::minutes(10)};
-  // Told of each controller's reconcile outcomes and of informer restarts, for metrics.
-  std::function<void(const std::string& controller, const char* result)> on_reconcile;
-  std::function<void(const std::string& resource, const char* reason)> on_watch_restart;
-};
-
 class Operator {
  public:
-  Operator(client::ApiClient& api, policy::PolicyStore& store, OperatorOptions options);
+  // Connects the API client (nothing is requested yet) and builds every controller, not started.
+  // `store` and `sink` must outlive the operator.
+  static Result<std::unique_ptr<Operator>> create(OperatorConfig config, policy::PolicyStore& store,
+                                                  OperatorSink& sink);
   ~Operator();
   Operator(const Operator&) = delete;
   Operator& operator=(const Operator&) = delete;
 
-  // Controllers that run only on the leader. Add before start().
-  void add_controller(std::unique_ptr<Controller> c);
-  client::SharedInformers& informers() { return informers_; }
-  client::Informer& policy_informer() { return *policies_; }
-  client::Informer& namespace_informer() { return *namespaces_; }
-  LivePolicies& live_policies() { return live_; }
-  client::ApiClient& api() { return api_; }
-
+  // Starts the informers, then leader election; the controllers run while this replica leads.
   void start();
   // Stops the controllers (releasing the lease), then the informers.
   void stop();
 
-  // "" when the informers have synced; else what the webhook is waiting for.
+  // "" once the SecurityPolicy and Namespace informers have synced: the webhook may judge.
+  std::string not_synced_reason() const;
+  // not_synced_reason(), then every controller's readiness check: what /readyz reports.
   std::string not_ready_reason() const;
   bool is_leader() const;
   // Namespace labels from the cache; nullopt for a namespace not (yet) seen.
   policy::NamespaceLabelsFn namespace_labels() const;
 
+  // For the webhook: the PolicyViolation Events observer (null when turned off), the shared
+  // informers (the quarantine guard reads pods from them) and the event recorder.
+  admission::DecisionObserver* violation_events() const { return violation_events_.get(); }
+  client::SharedInformers& informers() { return *informers_; }
+  EventRecorder& events() { return *events_; }
+  const OperatorConfig& config() const { return config_; }
+
  private:
+  Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api, policy::PolicyStore& store,
+           OperatorSink& sink);
   void start_leading();
   void stop_leading();
 
-  client::ApiClient& api_;
-  OperatorOptions options_;
-  client::SharedInformers informers_;
+  // Declared in destruction order's reverse: the client outlives the recorder, which outlives
+  // the controllers that record.
+  OperatorConfig config_;
+  OperatorSink& sink_;
+  std::unique_ptr<client::ApiClient> api_;
+  std::unique_ptr<EventRecorder> events_;
+  std::unique_ptr<client::SharedInformers> informers_;
   client::Informer* policies_ = nullptr;
   client::Informer* namespaces_ = nullptr;
   LivePolicies live_;
-  std::unique_ptr<Controller> status_controller_;
+  std::unique_ptr<OperatorContext> context_;
+  std::unique_ptr<admission::DecisionObserver> violation_events_;
   std::vector<std::unique_ptr<Controller>> controllers_;
   std::unique_ptr<client::LeaderElector> elector_;
   std::atomic<bool> leading_{false};

@@ -137,7 +137,8 @@ struct QuarantineOptions {
 
 // Registers the pod and NetworkPolicy informers (every pod and every NetworkPolicy in the
 // cluster: the leak detector needs them all, and the background audit shares the pod one) and
-// their handlers with `informers`, and returns the controller for Operator::add_controller.
+// their handlers with `informers`, and returns the controller. The operator builds it through
+// make_quarantine_controller(OperatorContext&), in the same source file.
 // `api`, `informers` and `events` must outlive it.
 std::unique_ptr<Controller> make_quarantine_controller(client::ApiClient& api, client::SharedInformers& informers,
                                                        EventRecorder& events, QuarantineOptions options);

@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include "kindlyguard/admission/handler.hpp"
+#include "kindlyguard/controller/operator_sink.hpp"
 
 namespace prometheus {
 class Exposer;
@@ -22,13 +23,13 @@ namespace kindlyguard::observe {
 // PodTemplate and the workloads with a pod template), else "other", so no request adds a series.
 std::string_view kind_label(std::string_view kind);
 
-class Metrics : public admission::DecisionObserver {
+class Metrics : public admission::DecisionObserver, public controller::OperatorSink {
  public:
   Metrics();
   ~Metrics() override;
 
   // Starts serving /metrics on "ADDR:PORT"; an error names the address.
-  Result<bool> serve(const std::string& listen);
+  Status serve(const std::string& listen);
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
   // "ADDR:PORT" actually bound (the port is resolved when --metrics-listen asked for port 0).
   std::string listening_address() const;
@@ -46,22 +47,22 @@ class Metrics : public admission::DecisionObserver {
   // A client refused by mTLS (--client-ca-file): "no_client_certificate", "bad_client_certificate".
   void count_auth_failure(const char* reason);
   // SecurityPolicies by enforcement (Deny, Warn, Audit; Unknown for one never valid) and readiness.
-  void set_policies(const std::map<std::pair<std::string, bool>, std::size_t>& counts);
+  void set_policies(const std::map<std::pair<std::string, bool>, std::size_t>& counts) override;
   // The background audit's last result: running pods that pass every policy / all judged.
-  void set_compliance(std::size_t judged, std::size_t compliant);
+  void set_compliance(std::size_t judged, std::size_t compliant) override;
   // The operator side: every API request (verb, HTTP code or 0 when no answer came) and every
   // reconcile outcome (success, requeue, error) per controller.
-  void count_api_request(const std::string& verb, int code);
-  void count_reconcile(const std::string& controller, const char* result);
+  void count_api_request(const std::string& verb, int code) override;
+  void count_reconcile(const std::string& controller, const char* result) override;
   // An informer's watch started again: reason ended, failed or expired (410, relisted).
-  void count_watch_restart(const std::string& resource, const char* reason);
+  void count_watch_restart(const std::string& resource, const char* reason) override;
   // What became of each Event the operator recorded: created, patched (a series), failed,
   // dropped_queue_full, dropped_rate_limited.
-  void count_event(const char* outcome);
+  void count_event(const char* outcome) override;
   // The quarantine controller (leader only; zero elsewhere): pods labeled and isolated, and those
   // another NetworkPolicy still lets traffic reach or leave.
-  void set_quarantined_pods(std::size_t n);
-  void set_quarantine_leaks(std::size_t n);
+  void set_quarantined_pods(std::size_t n) override;
+  void set_quarantine_leaks(std::size_t n) override;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -26,6 +26,8 @@ struct PolicySet {
 using PolicySetPtr = std::shared_ptr<const PolicySet>;
 
 enum class Operation { Create, Update, Delete, Connect };
+// "CREATE", "UPDATE", "DELETE", "CONNECT": as AdmissionReview spells it.
+const char* to_string(Operation op);
 
 // What the evaluator needs of an admission request; the admission edge decodes AdmissionReview
 // into this. `object`/`old_object` are borrowed.
@@ -59,6 +61,11 @@ struct Decision {
   std::vector<std::string> matched_policies;
   std::string note;          // why not judged, for logs
 };
+
+// Deny beats Warn beats Audit: the enforcement that decides what becomes of an object with these
+// violations, nullopt when there are none. evaluate() denies exactly when it is Deny; `check`
+// reports it as the object's decision.
+std::optional<Enforcement> strongest_enforcement(const std::vector<Violation>& violations);
 
 // Judges one pod or pod template against one policy, ignoring match and user exemptions
 // (callers have decided the policy applies). Container image exemptions apply.

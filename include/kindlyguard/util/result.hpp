@@ -1,6 +1,8 @@
 #pragma once
-// Errors are values: a Result<T> holds either a T or an Error a cluster admin can act on.
+// Errors are values: a Result<T> holds either a T or an Error a cluster admin can act on, and a
+// Status (Result<void>) says only whether something worked: `return {};` is success.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -38,5 +40,24 @@ class Result {
  private:
   std::variant<T, E> v_;
 };
+
+// A result without a value, shaped like std::expected<void, E>: default-constructed it is success
+// (`return {};`), from an error it is that error. Callers test it as they test a Result<T>.
+template <class E>
+class Result<void, E> {
+ public:
+  Result() = default;
+  Result(E error) : error_(std::move(error)) {}
+
+  bool ok() const { return !error_.has_value(); }
+  explicit operator bool() const { return ok(); }
+
+  const E& error() const { return *error_; }
+
+ private:
+  std::optional<E> error_;
+};
+
+using Status = Result<void>;
 
 }  // namespace kindlyguard

@@ -1,0 +1,35 @@
+#pragma once
+// What the operator's parts report, in one interface: observe::Metrics implements it, as it
+// implements admission::DecisionObserver for the webhook. Every method has an empty default so a
+// test (or a sink that cares about one thing) overrides only what it reads. Calls come from
+// controller workers, informer threads and the API client's requesting threads: implementations
+// must be thread-safe and quick.
+#include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
+
+namespace kindlyguard::controller {
+
+class OperatorSink {
+ public:
+  virtual ~OperatorSink() = default;
+
+  // Every API request: its verb and HTTP code (0 when no answer came).
+  virtual void count_api_request(const std::string& /*verb*/, int /*code*/) {}
+  // Every reconcile outcome ("success", "requeue", "error") of a controller.
+  virtual void count_reconcile(const std::string& /*controller*/, const char* /*result*/) {}
+  // An informer's watch started again: reason "ended", "failed" or "expired" (410, relisted).
+  virtual void count_watch_restart(const std::string& /*resource*/, const char* /*reason*/) {}
+  // What became of an Event the operator recorded (created, patched, failed, dropped_...).
+  virtual void count_event(const char* /*outcome*/) {}
+  // SecurityPolicies by (enforcement, ready), after every change of the live set.
+  virtual void set_policies(const std::map<std::pair<std::string, bool>, std::size_t>& /*counts*/) {}
+  // The background audit's last result: pods judged and pods that pass every policy.
+  virtual void set_compliance(std::size_t /*judged*/, std::size_t /*compliant*/) {}
+  // The quarantine controller (leader only; zeros when leadership ends).
+  virtual void set_quarantined_pods(std::size_t /*n*/) {}
+  virtual void set_quarantine_leaks(std::size_t /*n*/) {}
+};
+
+}  // namespace kindlyguard::controller
