@@ -34,6 +34,7 @@
 #include "kindlyguard/policy/evaluate.hpp"
 #include "kindlyguard/policy/parse.hpp"
 #include "kindlyguard/policy/pod_view.hpp"
+#include "manifest.hpp"
 
 namespace kgconf {
 
@@ -47,47 +48,12 @@ struct Row {
   int doc_index = 0;
 };
 
-inline std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, '\t')) out.push_back(cell);
-  if (!line.empty() && line.back() == '\t') out.emplace_back();
-  return out;
-}
-
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using conformance::read_text;
 
 inline std::vector<Row> load_manifest(const std::string& dir, std::string& error) {
-  std::ifstream in(dir + "/MANIFEST.tsv");
-  if (!in) {
-    error = "cannot open " + dir + "/MANIFEST.tsv";
-    return {};
-  }
-  std::string line;
-  std::getline(in, line);
-  const std::vector<std::string> want = {"case_id", "file",  "doc_index", "resource_name", "kind",   "expected",
-                                         "rule",    "level", "version",   "params",        "origin", "notes"};
-  if (split_tabs(line) != want) {
-    error = "unexpected MANIFEST.tsv header: " + line;
-    return {};
-  }
   std::vector<Row> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto c = split_tabs(line);
-    if (c.size() != want.size()) {
-      error = "malformed row: " + line;
-      return {};
-    }
-    Row r{c[0], c[1], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], std::stoi(c[2])};
-    rows.push_back(std::move(r));
-  }
+  for (const auto& c : conformance::manifest_rows(dir, error))
+    rows.push_back(Row{c[0], c[1], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], std::stoi(c[2])});
   return rows;
 }
 

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -23,6 +22,7 @@
 #include "kindlyguard/policy/parse.hpp"
 #include "kindlyguard/policy/pod_view.hpp"
 #include "kindlyguard/policy/pss.hpp"
+#include "manifest.hpp"
 
 namespace {
 
@@ -43,45 +43,9 @@ struct Row {
   PssVersion version;
 };
 
-std::vector<std::string> split(const std::string& line, char sep) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::istringstream in(line);
-  while (std::getline(in, cell, sep)) out.push_back(cell);
-  if (!line.empty() && line.back() == sep) out.emplace_back();
-  return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::vector<Row> load_manifest(std::string& error) {
-  std::ifstream in(kPsaDir + "/MANIFEST.tsv");
-  if (!in) {
-    error = "cannot open " + kPsaDir + "/MANIFEST.tsv";
-    return {};
-  }
-  std::string line;
-  std::getline(in, line);
-  const auto header = split(line, '\t');
-  const std::vector<std::string> want = {"case_id", "file",    "doc_index", "resource_name", "kind",   "expected",
-                                         "rule",    "level",   "version",   "params",        "origin", "notes"};
-  if (header != want) {
-    error = "unexpected MANIFEST.tsv header: " + line;
-    return {};
-  }
   std::vector<Row> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto c = split(line, '\t');
-    if (c.size() != want.size()) {
-      error = "malformed row: " + line;
-      return {};
-    }
+  for (const auto& c : conformance::manifest_rows(kPsaDir, error)) {
     Row r;
     r.case_id = c[0];
     r.file = c[1];
@@ -177,7 +141,7 @@ class PsaConformance : public ::testing::Test {
     for (const Row& r : *rows_) {
       if (docs_->count(r.file)) continue;
       const std::string path = kPsaDir + "/" + r.file;
-      auto decoded = decode_documents(read_file(path), path);
+      auto decoded = decode_documents(conformance::read_text(path), path);
       if (!decoded.ok()) {
         *load_error_ += path + ": " + decoded.error().to_string() + "\n";
         continue;

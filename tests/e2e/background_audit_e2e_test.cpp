@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kindly_test_apiserver/server.hpp"
+#include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
 
@@ -36,25 +36,12 @@ json deny_privileged() {
           {"spec", {{"enforcement", "Deny"}, {"rules", {{"privileged", false}}}}}};
 }
 
-class BackgroundAudit : public ::testing::Test {
+class BackgroundAudit : public ClusterTest {
  protected:
-  BackgroundAudit() {
-    kindly::testapi::ServerOptions o;
-    o.tokens["op-token"] = {"system:serviceaccount:kindlyguard:kindlyguard", {"system:serviceaccounts"}};
-    o.require_auth = true;
-    o.watch_poll = 100ms;
-    api = std::make_unique<kindly::testapi::TestApiServer>(o);
-    api->start();
-    for (const char* ns : {"kindlyguard", "shop"})
-      api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
-    api->write_kubeconfig(dir.file("kubeconfig"), "op-token", "kindlyguard");
-  }
+  BackgroundAudit() : ClusterTest({.namespaces = {"kindlyguard", "shop"}}) {}
 
   std::unique_ptr<WebhookProcess> start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--leader-election-namespace", "kindlyguard", "--audit-interval", "1s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<WebhookProcess>(WebhookProcess::Cluster{dir.file("kubeconfig")}, args,
-                                            std::map<std::string, std::string>{{"POD_NAME", "replica-a"}});
+    return serve(concat({{"--leader-election-namespace", "kindlyguard", "--audit-interval", "1s"}, extra}));
   }
 
   static std::size_t count_lines(const std::string& log, const std::string& msg) {
@@ -76,9 +63,6 @@ class BackgroundAudit : public ::testing::Test {
       if (r["resources"][0]["name"] == pod && r["rule"] == rule) return r;
     return json::object();
   }
-
-  TempDir dir;
-  std::unique_ptr<kindly::testapi::TestApiServer> api;
 };
 
 TEST_F(BackgroundAudit, ReportsAndStatusFollowPodsAddedFixedAndDeleted) {

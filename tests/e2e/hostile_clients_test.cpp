@@ -40,14 +40,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const char* kDenyPrivileged = R"(apiVersion: kindlyguard.io/v1alpha1
-kind: SecurityPolicy
-metadata: {name: no-privileged}
-spec:
-  enforcement: Deny
-  rules: {privileged: false}
-)";
-
 // The server's read timeout (ServerOptions::read_timeout, not a serve flag) and idle timeout.
 constexpr auto kReadTimeout = 10s;
 constexpr auto kIdleTimeout = 120s;
@@ -80,17 +72,9 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
-// The value of one series in a Prometheus text exposition ("name{labels}"), 0 when absent.
+// The value of one counter series in a Prometheus text exposition, 0 when absent.
 double metric_value(const std::string& exposition, const std::string& series) {
-  std::size_t at = 0;
-  while ((at = exposition.find(series + " ", at)) != std::string::npos) {
-    if (at == 0 || exposition[at - 1] == '\n') {
-      auto end = exposition.find('\n', at);
-      return std::stod(exposition.substr(at + series.size() + 1, end - at - series.size() - 1));
-    }
-    at += series.size();
-  }
-  return 0;
+  return std::max(0.0, metric(exposition, series));
 }
 
 // A plain TCP connection to 127.0.0.1:port (no TLS), for bytes that are not TLS at all.
@@ -221,10 +205,7 @@ class HostileClients : public ::testing::Test {
     EXPECT_TRUE(hook.process().running());
   }
 
-  std::string metrics() {
-    auto m = server::request("GET", "http://127.0.0.1:" + std::to_string(hook.metrics_port()) + "/metrics");
-    return m.ok() ? m->body : std::string();
-  }
+  std::string metrics() { return scrape(hook); }
 
   // The head of a POST /validate announcing `content_length` body bytes, with `extra` header lines.
   static std::string head(std::size_t content_length, const std::string& extra = "") {

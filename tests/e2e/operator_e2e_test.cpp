@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kindly_test_apiserver/server.hpp"
+#include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
 
@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kUser = "system:serviceaccount:kindlyguard:kindlyguard";
+const char* kUser = kOperatorUser;
 
 json policy(const std::string& name, const std::string& enforcement, json rules) {
   return {{"apiVersion", "kindlyguard.io/v1alpha1"},
@@ -28,36 +28,13 @@ json policy(const std::string& name, const std::string& enforcement, json rules)
           {"spec", {{"enforcement", enforcement}, {"rules", std::move(rules)}}}};
 }
 
-class OperatorE2E : public ::testing::Test {
+class OperatorE2E : public ClusterTest {
  protected:
-  OperatorE2E() {
-    kindly::testapi::ServerOptions o;
-    o.tokens["op-token"] = {kUser, {"system:serviceaccounts"}};
-    o.require_auth = true;
-    o.bookmark_interval = 1s;
-    o.watch_poll = 100ms;
-    api = std::make_unique<kindly::testapi::TestApiServer>(o);
-    api->start();
-    api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kindlyguard"}}}});
-    api->write_kubeconfig(dir.file("kubeconfig"), "op-token", "kindlyguard");
-  }
+  OperatorE2E() : ClusterTest({.bookmark_interval = 1s}) {}
 
   std::unique_ptr<WebhookProcess> start_webhook(const std::string& identity = "replica-a",
                                                 std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--leader-election-namespace", "kindlyguard",
-                                     "--leader-election-lease-duration", "3s",
-                                     "--leader-election-renew-deadline", "2s",
-                                     "--leader-election-retry-period", "500ms"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<WebhookProcess>(WebhookProcess::Cluster{dir.file("kubeconfig")}, args,
-                                            std::map<std::string, std::string>{{"POD_NAME", identity}});
-  }
-
-  static int readyz(WebhookProcess& hook, std::string* body = nullptr) {
-    auto r = server::request("GET", hook.url("/readyz"), {}, {}, hook.tls());
-    if (!r.ok()) return 0;
-    if (body) *body = r->body;
-    return r->status;
+    return serve(concat({kFastLeaderElection, extra}), identity);
   }
 
   // The verdict on `pod`: "allowed", "denied" or "warned".
@@ -93,9 +70,6 @@ class OperatorE2E : public ::testing::Test {
         },
         20s);
   }
-
-  TempDir dir;
-  std::unique_ptr<kindly::testapi::TestApiServer> api;
 };
 
 TEST_F(OperatorE2E, PolicyLifecycleThroughTheApiChangesVerdictsAndStatus) {

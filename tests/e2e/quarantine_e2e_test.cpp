@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kindly_test_apiserver/server.hpp"
+#include "support/cluster_fixture.hpp"
 #include "support/webhook_process.hpp"
 
 namespace kindlyguard::testing {
@@ -21,48 +21,21 @@ using ::testing::HasSubstr;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kUser = "system:serviceaccount:kindlyguard:kindlyguard";
 const char* kLabel = "kindlyguard.io/quarantine";
 const char* kPolicy = "kindlyguard-quarantine";
 const char* kEvents = "events.events.k8s.io";
 constexpr auto kWait = 30s;
 
-class QuarantineE2E : public ::testing::Test {
+class QuarantineE2E : public ClusterTest {
  protected:
-  QuarantineE2E() {
-    kindly::testapi::ServerOptions o;
-    o.tokens["op-token"] = {kUser, {"system:serviceaccounts"}};
-    o.require_auth = true;
-    o.bookmark_interval = 1s;
-    o.watch_poll = 100ms;
-    api = std::make_unique<kindly::testapi::TestApiServer>(o);
-    api->start();
-    make_namespace("kindlyguard");
-    api->write_kubeconfig(dir.file("kubeconfig"), "op-token", "kindlyguard");
-  }
+  QuarantineE2E() : ClusterTest({.bookmark_interval = 1s}) {}
 
   // The operator, leading at once (same identity after a restart: it takes its own Lease back).
   std::unique_ptr<WebhookProcess> start_operator(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--leader-election-namespace", "kindlyguard",
-                                     "--leader-election-lease-duration", "3s",
-                                     "--leader-election-renew-deadline", "2s",
-                                     "--leader-election-retry-period", "500ms"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto hook = std::make_unique<WebhookProcess>(WebhookProcess::Cluster{dir.file("kubeconfig")}, args,
-                                                 std::map<std::string, std::string>{{"POD_NAME", "replica-a"}});
+    auto hook = serve(concat({kFastLeaderElection, extra}));
     EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, kWait)) << hook->process().stderr_text();
     EXPECT_TRUE(eventually([&] { return hook->process().stderr_text().find("controller started") != std::string::npos; }, kWait));
     return hook;
-  }
-
-  static int readyz(WebhookProcess& hook) {
-    auto r = server::request("GET", hook.url("/readyz"), {}, {}, hook.tls());
-    return r.ok() ? r->status : 0;
-  }
-
-  void make_namespace(const std::string& ns) {
-    api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                       {"metadata", {{"name", ns}, {"labels", {{"kubernetes.io/metadata.name", ns}}}}}});
   }
 
   json make_pod(const std::string& name, const std::string& ns, bool quarantined = false) {
@@ -122,17 +95,6 @@ class QuarantineE2E : public ::testing::Test {
     return found;
   }
 
-  // A gauge from /metrics; -1 when it cannot be read.
-  static double metric(WebhookProcess& hook, const std::string& name) {
-    auto r = server::request("GET", "http://127.0.0.1:" + std::to_string(hook.metrics_port()) + "/metrics");
-    if (!r.ok() || r->status != 200) return -1;
-    std::size_t at = 0;
-    while ((at = r->body.find(name + " ", at)) != std::string::npos) {
-      if (at == 0 || r->body[at - 1] == '\n') return std::stod(r->body.substr(at + name.size() + 1));
-      at += name.size();
-    }
-    return -1;
-  }
   static bool wait_metric(WebhookProcess& hook, const std::string& name, double want) {
     return eventually([&] { return metric(hook, name) == want; }, kWait);
   }
@@ -161,9 +123,6 @@ class QuarantineE2E : public ::testing::Test {
     else EXPECT_EQ(spec["egress"], egress);
     EXPECT_EQ(spec.size(), 2u + !ingress.is_null() + !egress.is_null());
   }
-
-  TempDir dir;
-  std::unique_ptr<kindly::testapi::TestApiServer> api;
 };
 
 TEST_F(QuarantineE2E, LabelIsolatesAndUnlabelReleases) {
@@ -534,14 +493,7 @@ TEST_F(QuarantineE2E, TheWebhookGuardsTheLabel) {
 
 TEST_F(QuarantineE2E, AdminNetworkPolicyWhereTheApiIsServed) {
   // Install the AdminNetworkPolicy CRD: the test server then serves the resource.
-  api->store().create("customresourcedefinitions", json::parse(R"({
-    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-    "metadata": {"name": "adminnetworkpolicies.policy.networking.k8s.io"},
-    "spec": {"group": "policy.networking.k8s.io", "scope": "Cluster",
-             "names": {"plural": "adminnetworkpolicies", "singular": "adminnetworkpolicy",
-                       "kind": "AdminNetworkPolicy", "listKind": "AdminNetworkPolicyList", "shortNames": ["anp"]},
-             "versions": [{"name": "v1alpha1", "served": true, "storage": true, "subresources": {"status": {}},
-                           "schema": {"openAPIV3Schema": {"type": "object"}}}]}})"));
+  install_admin_network_policy_crd();
   make_namespace("team");
   api->store().create("networkpolicies",
                       {{"apiVersion", "networking.k8s.io/v1"}, {"kind", "NetworkPolicy"},

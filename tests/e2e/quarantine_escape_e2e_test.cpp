@@ -13,7 +13,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kindly_test_apiserver/server.hpp"
+#include "support/cluster_fixture.hpp"
+#include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
 
 namespace kindlyguard::testing {
@@ -25,14 +26,6 @@ using namespace std::chrono_literals;
 
 const char* kLabel = "kindlyguard.io/quarantine";
 constexpr auto kWait = 30s;
-
-const char* kPolicy = R"(apiVersion: kindlyguard.io/v1alpha1
-kind: SecurityPolicy
-metadata: {name: no-privileged}
-spec:
-  enforcement: Deny
-  rules: {privileged: false}
-)";
 
 json pod(const std::string& name, bool quarantined) {
   json labels = {{"app", "web"}};
@@ -77,12 +70,9 @@ std::unique_ptr<WebhookProcess> standalone(std::vector<std::string> extra = {}) 
   std::vector<std::string> args = {"--quarantine-release-users=alice@example.com",
                                    "--quarantine-release-groups=security-team"};
   args.insert(args.end(), extra.begin(), extra.end());
-  auto hook = std::make_unique<WebhookProcess>(std::map<std::string, std::string>{{"policy.yaml", kPolicy}}, args);
+  auto hook = std::make_unique<WebhookProcess>(std::map<std::string, std::string>{{"policy.yaml", kDenyPrivileged}}, args);
   // Ready once the policy set is loaded: before that every review is answered 503.
-  EXPECT_TRUE(eventually([&] {
-    auto r = server::request("GET", hook->url("/readyz"), {}, {}, hook->tls());
-    return r.ok() && r->status == 200;
-  }, kWait)) << hook->process().stderr_text();
+  EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, kWait)) << hook->process().stderr_text();
   return hook;
 }
 
@@ -138,39 +128,16 @@ TEST(QuarantineEscapeE2E, DeleteUsersCanBeNarrowedToNobody) {
 }
 
 // Cluster mode: the operator against the Kubernetes API test server.
-class QuarantineEscapeClusterE2E : public ::testing::Test {
+class QuarantineEscapeClusterE2E : public ClusterTest {
  protected:
-  QuarantineEscapeClusterE2E() {
-    kindly::testapi::ServerOptions o;
-    o.tokens["op-token"] = {"system:serviceaccount:kindlyguard:kindlyguard", {"system:serviceaccounts"}};
-    o.require_auth = true;
-    o.bookmark_interval = 1s;
-    o.watch_poll = 100ms;
-    api = std::make_unique<kindly::testapi::TestApiServer>(o);
-    api->start();
-    for (const char* ns : {"kindlyguard", "team"})
-      api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                         {"metadata", {{"name", ns}, {"labels", {{"kubernetes.io/metadata.name", ns}}}}}});
-    api->write_kubeconfig(dir.file("kubeconfig"), "op-token", "kindlyguard");
-  }
+  QuarantineEscapeClusterE2E() : ClusterTest({.namespaces = {"kindlyguard", "team"}, .bookmark_interval = 1s}) {}
 
   std::unique_ptr<WebhookProcess> start_operator(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--leader-election-namespace", "kindlyguard", "--leader-election-lease-duration", "3s",
-                                     "--leader-election-renew-deadline", "2s", "--leader-election-retry-period", "500ms",
-                                     "--quarantine-release-users=alice@example.com"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto hook = std::make_unique<WebhookProcess>(WebhookProcess::Cluster{dir.file("kubeconfig")}, args,
-                                                 std::map<std::string, std::string>{{"POD_NAME", "replica-a"}});
+    auto hook = serve(concat({kFastLeaderElection, {"--quarantine-release-users=alice@example.com"}, extra}));
     // Ready: the informers (the pod cache included) have synced.
-    EXPECT_TRUE(eventually([&] {
-      auto r = server::request("GET", hook->url("/readyz"), {}, {}, hook->tls());
-      return r.ok() && r->status == 200;
-    }, kWait)) << hook->process().stderr_text();
+    EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, kWait)) << hook->process().stderr_text();
     return hook;
   }
-
-  TempDir dir;
-  std::unique_ptr<kindly::testapi::TestApiServer> api;
 };
 
 // Item 12: kubectl drain evicts; a quarantined pod's eviction gets 429, as from a
@@ -202,14 +169,7 @@ TEST_F(QuarantineEscapeClusterE2E, EvictingAQuarantinedPodWaitsLikeAPodDisruptio
 // Item 13: with every allowance on, the AdminNetworkPolicy still only denies: an Allow (or Pass)
 // at priority 0 would override what another admin policy denies.
 TEST_F(QuarantineEscapeClusterE2E, TheAdminNetworkPolicyNeverAllows) {
-  api->store().create("customresourcedefinitions", json::parse(R"({
-    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-    "metadata": {"name": "adminnetworkpolicies.policy.networking.k8s.io"},
-    "spec": {"group": "policy.networking.k8s.io", "scope": "Cluster",
-             "names": {"plural": "adminnetworkpolicies", "singular": "adminnetworkpolicy",
-                       "kind": "AdminNetworkPolicy", "listKind": "AdminNetworkPolicyList", "shortNames": ["anp"]},
-             "versions": [{"name": "v1alpha1", "served": true, "storage": true, "subresources": {"status": {}},
-                           "schema": {"openAPIV3Schema": {"type": "object"}}}]}})"));
+  install_admin_network_policy_crd();
   auto hook = start_operator({"--quarantine-adminnetworkpolicy=true", "--quarantine-allow-dns=true",
                               "--quarantine-forensics-namespace=forensics"});
   auto anp = api->store().wait_for_object("adminnetworkpolicies", "", "kindlyguard-quarantine", nullptr, kWait);

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kindly_test_apiserver/server.hpp"
 #include "kindlyguard/policy/parse.hpp"
+#include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 #include "support/webhook_process.hpp"
@@ -24,7 +24,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using Permission = std::tuple<std::string, std::string, std::string>;  // (group, resource[/sub], verb)
 
-const char* kUser = "system:serviceaccount:kindlyguard:kindlyguard";
+const char* kUser = kOperatorUser;
 
 std::vector<json> rendered_install() {
   auto docs = policy::decode_documents(read_file(std::string(KINDLY_SOURCE_DIR) + "/manifests/install.yaml"), "install.yaml");
@@ -61,14 +61,10 @@ TEST(ChartRbac, GrantsExactlyWhatTheBinaryCalls) {
   auto chart_args = args_of(objects);
   ASSERT_FALSE(chart_args.empty());
 
-  kindly::testapi::ServerOptions o;
-  o.tokens["sa"] = {kUser, {"system:serviceaccounts", "system:serviceaccounts:kindlyguard"}};
-  o.require_auth = true;
-  o.watch_poll = 100ms;
-  kindly::testapi::TestApiServer api(o);
-  api.start();
-  for (const char* ns : {"kindlyguard", "shop"})
-    api.store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+  TestCluster cluster({.token = "sa",
+                       .groups = {"system:serviceaccounts", "system:serviceaccounts:kindlyguard"},
+                       .namespaces = {"kindlyguard", "shop"}});
+  kindly::testapi::TestApiServer& api = *cluster.api;
   for (const auto& obj : objects)
     if (obj.value("kind", "") == "ValidatingWebhookConfiguration") api.store().create("validatingwebhookconfigurations", obj);
   api.store().create("securitypolicies", {{"apiVersion", "kindlyguard.io/v1alpha1"},
@@ -78,8 +74,6 @@ TEST(ChartRbac, GrantsExactlyWhatTheBinaryCalls) {
   json bad = privileged_pod("bad", "shop");
   bad["status"] = {{"phase", "Running"}};
   api.store().create("pods", bad);
-  TempDir dir;
-  api.write_kubeconfig(dir.file("kubeconfig"), "sa", "kindlyguard");
 
   // The chart's own arguments, with the addresses and files a test process can use, a short
   // audit interval and short leader-election times.
@@ -94,7 +88,7 @@ TEST(ChartRbac, GrantsExactlyWhatTheBinaryCalls) {
   for (const char* a : {"--audit-interval=1s", "--leader-election-lease-duration=3s", "--leader-election-renew-deadline=2s",
                         "--leader-election-retry-period=500ms"})
     args.emplace_back(a);
-  WebhookProcess hook(WebhookProcess::Cluster(dir.file("kubeconfig")), args,
+  WebhookProcess hook(WebhookProcess::Cluster(cluster.kubeconfig()), args,
                       {{"POD_NAME", "kindlyguard-0"}, {"POD_NAMESPACE", "kindlyguard"}});
 
   // Self-managed certificates and leader election.

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kindly_test_apiserver/authz.hpp"
-#include "kindly_test_apiserver/server.hpp"
+#include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/process.hpp"
 
@@ -38,38 +38,27 @@ json rbac_rules() {
   return json::parse(read_file(std::string(KINDLY_SOURCE_DIR) + "/tests/chart/testdata/cleanup-rbac.json"));
 }
 
-class UninstallCleanupE2E : public ::testing::Test {
+// Exactly the rules the chart grants the cleanup ServiceAccount.
+kindly::testapi::Authorizer chart_cleanup_rbac() {
+  std::vector<kindly::testapi::PolicyRule> rules;
+  const json r = rbac_rules();
+  for (const char* set : {"clusterRules", "namespaceRules", "selfManagedRules"})
+    for (const auto& rule : r[set]) {
+      kindly::testapi::PolicyRule p{rule["apiGroups"].get<std::vector<std::string>>(),
+                                    rule["resources"].get<std::vector<std::string>>(),
+                                    rule["verbs"].get<std::vector<std::string>>()};
+      if (rule.contains("resourceNames")) p.resource_names = {"kindlyguard-tls"};
+      rules.push_back(p);
+    }
+  return kindly::testapi::rules_authorizer(rules, kUser);
+}
+
+class UninstallCleanupE2E : public ClusterTest {
  protected:
-  UninstallCleanupE2E() {
-    kindly::testapi::ServerOptions o;
-    o.tokens["cleanup"] = {kUser, {"system:serviceaccounts"}};
-    o.require_auth = true;
-    o.watch_poll = 100ms;
-    api = std::make_unique<kindly::testapi::TestApiServer>(o);
-    // Exactly the rules the chart grants the cleanup ServiceAccount.
-    std::vector<kindly::testapi::PolicyRule> rules;
-    const json r = rbac_rules();
-    for (const char* set : {"clusterRules", "namespaceRules", "selfManagedRules"})
-      for (const auto& rule : r[set]) {
-        kindly::testapi::PolicyRule p{rule["apiGroups"].get<std::vector<std::string>>(),
-                                      rule["resources"].get<std::vector<std::string>>(),
-                                      rule["verbs"].get<std::vector<std::string>>()};
-        if (rule.contains("resourceNames")) p.resource_names = {"kindlyguard-tls"};
-        rules.push_back(p);
-      }
-    api->set_authorizer(kindly::testapi::rules_authorizer(rules, kUser));
-    api->start();
-    api->write_kubeconfig(dir.file("kubeconfig"), "cleanup", "kindlyguard");
-    api->store().create("customresourcedefinitions", json::parse(R"({
-      "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-      "metadata": {"name": "adminnetworkpolicies.policy.networking.k8s.io"},
-      "spec": {"group": "policy.networking.k8s.io", "scope": "Cluster",
-               "names": {"plural": "adminnetworkpolicies", "singular": "adminnetworkpolicy",
-                         "kind": "AdminNetworkPolicy", "listKind": "AdminNetworkPolicyList"},
-               "versions": [{"name": "v1alpha1", "served": true, "storage": true,
-                             "schema": {"openAPIV3Schema": {"type": "object"}}}]}})"));
-    for (const char* ns : {"kindlyguard", "shop", "team"})
-      api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+  UninstallCleanupE2E()
+      : ClusterTest({.token = "cleanup", .user = kUser, .namespaces = {"kindlyguard", "shop", "team"},
+                     .authorizer = chart_cleanup_rbac()}) {
+    install_admin_network_policy_crd();
 
     // Ours: removed.
     add("networkpolicies", object("networking.k8s.io/v1", "NetworkPolicy", "shop", "kindlyguard-quarantine", kOurs), true);
@@ -101,14 +90,12 @@ class UninstallCleanupE2E : public ::testing::Test {
   }
 
   std::unique_ptr<Process> cleanup(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"uninstall-cleanup", "--kubeconfig", dir.file("kubeconfig"), "--namespace", "kindlyguard",
+    std::vector<std::string> args = {"uninstall-cleanup", "--kubeconfig", kubeconfig(), "--namespace", "kindlyguard",
                                      "--certs-secret", "kindlyguard-tls"};
     args.insert(args.end(), extra.begin(), extra.end());
     return std::make_unique<Process>(KINDLY_BINARY, args, dir.path());
   }
 
-  TempDir dir;
-  std::unique_ptr<kindly::testapi::TestApiServer> api;
   std::vector<std::tuple<std::string, std::string, std::string>> ours_, theirs_;
 };
 

@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kindly_test_apiserver/server.hpp"
 #include "kindlyguard/certs/certs.hpp"
 #include "kindlyguard/util/base64.hpp"
+#include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
 
@@ -19,16 +19,9 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-class SelfManagedCerts : public ::testing::Test {
+class SelfManagedCerts : public ClusterTest {
  protected:
   SelfManagedCerts() {
-    kindly::testapi::ServerOptions o;
-    o.tokens["op-token"] = {"system:serviceaccount:kindlyguard:kindlyguard", {"system:serviceaccounts"}};
-    o.require_auth = true;
-    o.watch_poll = 100ms;
-    api = std::make_unique<kindly::testapi::TestApiServer>(o);
-    api->start();
-    api->store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kindlyguard"}}}});
     json hook = {{"name", "pods.kindlyguard.io"},
                  {"admissionReviewVersions", {"v1"}},
                  {"sideEffects", "NoneOnDryRun"},
@@ -40,17 +33,12 @@ class SelfManagedCerts : public ::testing::Test {
                          {"kind", "ValidatingWebhookConfiguration"},
                          {"metadata", {{"name", "kindlyguard"}}},
                          {"webhooks", {hook, system}}});
-    api->write_kubeconfig(dir.file("kubeconfig"), "op-token", "kindlyguard");
   }
 
   std::unique_ptr<WebhookProcess> start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--certs-mode", "self-managed", "--certs-secret", "kindlyguard-tls",
-                                     "--webhook-config-name", "kindlyguard", "--service-name", "kindlyguard",
-                                     "--leader-election-namespace", "kindlyguard", "--leader-election-lease-duration", "3s",
-                                     "--leader-election-renew-deadline", "2s", "--leader-election-retry-period", "500ms"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<WebhookProcess>(WebhookProcess::Cluster{dir.file("kubeconfig")}, args,
-                                            std::map<std::string, std::string>{{"POD_NAME", "replica-a"}});
+    return serve(concat({{"--certs-mode", "self-managed", "--certs-secret", "kindlyguard-tls", "--webhook-config-name",
+                          "kindlyguard", "--service-name", "kindlyguard"},
+                         kFastLeaderElection, extra}));
   }
 
   // The caBundles of the configuration's webhooks, decoded.
@@ -75,9 +63,6 @@ class SelfManagedCerts : public ::testing::Test {
     return server::request(path == "/validate" ? "POST" : "GET", hook.url(path),
                            path == "/validate" ? review_json(compliant_pod().dump()) : "", {}, o);
   }
-
-  TempDir dir;
-  std::unique_ptr<kindly::testapi::TestApiServer> api;
 };
 
 TEST_F(SelfManagedCerts, LeaderCreatesTheSecretPatchesTheBundleAndServesTheCertificate) {

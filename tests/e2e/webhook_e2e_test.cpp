@@ -16,14 +16,6 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
-const char* kDenyPrivileged = R"(apiVersion: kindlyguard.io/v1alpha1
-kind: SecurityPolicy
-metadata: {name: no-privileged}
-spec:
-  enforcement: Deny
-  rules: {privileged: false}
-)";
-
 const char* kWarnLatest = R"(apiVersion: kindlyguard.io/v1alpha1
 kind: SecurityPolicy
 metadata: {name: no-latest}

@@ -1,5 +1,6 @@
 #pragma once
-// Builders for test pods and workloads, so a test reads like the manifest it judges.
+// Builders for test pods and workloads, so a test reads like the manifest it judges, and the
+// policy most tests judge them by.
 
 #include <string>
 
@@ -25,6 +26,15 @@ inline json compliant_pod(const std::string& name = "web", const std::string& ns
       }]
     }})");
 }
+
+// The policy file most webhook tests judge by: privileged containers denied.
+inline constexpr const char* kDenyPrivileged = R"(apiVersion: kindlyguard.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: no-privileged}
+spec:
+  enforcement: Deny
+  rules: {privileged: false}
+)";
 
 // compliant_pod with its container privileged.
 inline json privileged_pod(const std::string& name = "web", const std::string& ns = "default") {

@@ -7,10 +7,8 @@
 #include <stdexcept>
 
 namespace kindlyguard::testing {
-namespace {
 
-// Reads "address" of the first JSON log line with msg == `msg` and returns its port.
-int port_from_log(const std::string& log, const std::string& msg) {
+int port_in_log(const std::string& log, const std::string& msg) {
   std::size_t start = 0;
   while (start < log.size()) {
     std::size_t end = log.find('\n', start);
@@ -24,8 +22,6 @@ int port_from_log(const std::string& log, const std::string& msg) {
   }
   return 0;
 }
-
-}  // namespace
 
 RunResult run_binary(const std::vector<std::string>& args, const std::string& stdin_file,
                      const std::map<std::string, std::string>& env) {
@@ -85,8 +81,8 @@ void WebhookProcess::start(std::vector<std::string> source_args, const std::vect
   bool up = eventually(
       [&] {
         if (!proc_->running()) return true;
-        port_ = port_from_log(proc_->stderr_text(), "webhook serving");
-        metrics_port_ = port_from_log(proc_->stderr_text(), "metrics serving");
+        port_ = port_in_log(proc_->stderr_text(), "webhook serving");
+        metrics_port_ = port_in_log(proc_->stderr_text(), "metrics serving");
         return port_ != 0;
       },
       std::chrono::seconds(30));
@@ -123,6 +119,32 @@ void WebhookProcess::rotate_certificates() {
   dir_.write("tls/ca.crt", read_file(fresh.file("ca.crt")));
   dir_.write("tls/tls.crt", read_file(fresh.file("tls.crt")));
 }
+
+int readyz(const WebhookProcess& hook, std::string* body) {
+  auto r = server::request("GET", hook.url("/readyz"), {}, {}, hook.tls());
+  if (!r.ok()) return 0;
+  if (body) *body = r->body;
+  return r->status;
+}
+
+std::string scrape(const WebhookProcess& hook) {
+  auto m = server::request("GET", "http://127.0.0.1:" + std::to_string(hook.metrics_port()) + "/metrics");
+  return m.ok() && m->status == 200 ? m->body : std::string();
+}
+
+double metric(const std::string& exposition, const std::string& series) {
+  std::size_t at = 0;
+  while ((at = exposition.find(series + " ", at)) != std::string::npos) {
+    if (at == 0 || exposition[at - 1] == '\n') {
+      auto end = exposition.find('\n', at);
+      return std::stod(exposition.substr(at + series.size() + 1, end - at - series.size() - 1));
+    }
+    at += series.size();
+  }
+  return -1;
+}
+
+double metric(const WebhookProcess& hook, const std::string& series) { return metric(scrape(hook), series); }
 
 std::string review_json(const std::string& object_json, const std::string& operation, const std::string& uid,
                         const std::string& username, const std::string& old_object_json, bool dry_run) {

@@ -74,6 +74,18 @@ struct RunResult {
 RunResult run_binary(const std::vector<std::string>& args, const std::string& stdin_file = "",
                      const std::map<std::string, std::string>& env = {});
 
+// GET /readyz over hook.tls(): the HTTP status (0 when nothing answers), the body into `body`.
+int readyz(const WebhookProcess& hook, std::string* body = nullptr);
+
+// The /metrics exposition; empty when it cannot be read.
+std::string scrape(const WebhookProcess& hook);
+// The value of one series ("name{labels}") in a Prometheus text exposition; -1 when absent.
+double metric(const std::string& exposition, const std::string& series);
+double metric(const WebhookProcess& hook, const std::string& series);
+
+// The port in the first JSON log line with msg == `msg` ("address": "HOST:PORT"); 0 if none yet.
+int port_in_log(const std::string& log, const std::string& msg);
+
 // An AdmissionReview for `object` (JSON text of a Pod or workload).
 std::string review_json(const std::string& object_json, const std::string& operation = "CREATE",
                         const std::string& uid = "e2e-uid-1", const std::string& username = "alice",

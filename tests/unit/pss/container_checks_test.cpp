@@ -5,12 +5,6 @@
 namespace kindlyguard::policy::pss::testing {
 namespace {
 
-json c(const std::string& name, json sc = nullptr) {
-  json out = {{"name", name}, {"image", "x"}};
-  if (!sc.is_null()) out["securityContext"] = sc;
-  return out;
-}
-
 TEST(PssPrivileged, EveryContainerKind) {
   json spec = {{"initContainers", {c("i", {{"privileged", true}})}},
                {"containers", {c("a", {{"privileged", false}}), c("b", {{"privileged", true}}), c("n")}},

@@ -5,12 +5,6 @@
 namespace kindlyguard::policy::pss::testing {
 namespace {
 
-json c(const std::string& name, json sc = nullptr) {
-  json out = {{"name", name}, {"image", "x"}};
-  if (!sc.is_null()) out["securityContext"] = sc;
-  return out;
-}
-
 TEST(PssHostNamespaces, AllThreeInPsaOrder) {
   json spec = {{"hostIPC", true}, {"hostNetwork", true}, {"hostPID", true}, {"containers", {c("a")}}};
   auto r = check("hostNamespaces", PssLevel::Baseline, v(0), pod(spec));

@@ -32,6 +32,14 @@ inline json deployment(json spec, json metadata = json::object()) {
               {"spec", {{"template", {{"metadata", metadata}, {"spec", spec}}}}}};
 }
 
+// A bare container named `name`, with securityContext `sc` when given: each check's tests set just
+// the fields they judge.
+inline json c(const std::string& name, json sc = nullptr) {
+  json out = {{"name", name}, {"image", "x"}};
+  if (!sc.is_null()) out["securityContext"] = sc;
+  return out;
+}
+
 // A restricted-compliant container named `name` with extra securityContext settings merged in.
 inline json good_container(const std::string& name, json extra_sc = json::object()) {
   json sc = {{"allowPrivilegeEscalation", false}, {"capabilities", {{"drop", {"ALL"}}}}};

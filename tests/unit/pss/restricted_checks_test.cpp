@@ -5,12 +5,6 @@
 namespace kindlyguard::policy::pss::testing {
 namespace {
 
-json c(const std::string& name, json sc = nullptr) {
-  json out = {{"name", name}, {"image", "x"}};
-  if (!sc.is_null()) out["securityContext"] = sc;
-  return out;
-}
-
 TEST(PssAllowPrivilegeEscalation, MustBeExplicitlyFalse) {
   json spec = good_spec({{"initContainers", {c("i", {{"allowPrivilegeEscalation", true}})}},
                          {"containers", {good_container("a"), c("b"), c("d", json::object())}},

@@ -5,11 +5,6 @@
 namespace kindlyguard::policy::pss::testing {
 namespace {
 
-json c(const std::string& name, json sc = nullptr) {
-  json out = {{"name", name}, {"image", "x"}};
-  if (!sc.is_null()) out["securityContext"] = sc;
-  return out;
-}
 json profile(const char* type) { return json{{"seccompProfile", {{"type", type}}}}; }
 
 TEST(PssSeccompBaseline, AnnotationsBeforeV1_19) {
