@@ -26,10 +26,13 @@ namespace {
 
 // The evictions the quarantine guard judges name their pod only: it is read from the pod informer
 // every replica keeps (the quarantine controller's, shared).
-admission::PodLookup pod_lookup(controller::Operator& op) {
+client::Informer& pod_informer(controller::Operator& op) {
   client::InformerOptions o;
   o.resource = client::resources::pods;
-  client::Informer* pods = &op.informers().get(o);
+  return op.informers().get(o);
+}
+
+admission::PodLookup pod_lookup(client::Informer* pods) {
   return [pods](const std::string& ns, const std::string& name) -> Result<std::shared_ptr<const nlohmann::json>> {
     if (!pods->has_synced()) return Error{"its pod cache has not synced yet", ""};
     return pods->get(ns + "/" + name);
@@ -133,8 +136,14 @@ int serve_command(int argc, char** argv) {
     if (!created.ok()) return fail(created.error().to_string());
     op = std::move(*created);
     namespace_labels = op->namespace_labels();
-    config.quarantine_guard.pod_lookup = pod_lookup(*op);
-    not_ready = [&op] { return op->not_ready_reason(); };
+    // Ready once the guard can judge evictions too: until the pod cache has synced it refuses
+    // every eviction (429), so a replica that takes traffic before then would stall drains.
+    client::Informer* pods = &pod_informer(*op);
+    config.quarantine_guard.pod_lookup = pod_lookup(pods);
+    not_ready = [&op, pods] {
+      if (std::string why = op->not_ready_reason(); !why.empty()) return why;
+      return pods->has_synced() ? std::string() : "waiting for the pods informer to sync (evictions of quarantined pods are judged from it)";
+    };
     // Informers never unsync once synced: after the first "" the check is one atomic load.
     no_policy_set = [&op, synced = std::make_shared<std::atomic<bool>>(false)] {
       if (synced->load(std::memory_order_acquire)) return std::string();

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kindly_test_apiserver/server.hpp"
 #include "kindlyguard/certs/certs.hpp"
+#include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
 
@@ -19,14 +19,6 @@ using ::testing::Not;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kDenyPrivileged = R"(apiVersion: kindlyguard.io/v1alpha1
-kind: SecurityPolicy
-metadata: {name: no-privileged}
-spec:
-  enforcement: Deny
-  rules: {privileged: false}
-)";
-
 // One typo: the whole file, and so the whole set, is invalid.
 const char* kTypo = R"(apiVersion: kindlyguard.io/v1alpha1
 kind: SecurityPolicy
@@ -37,47 +29,6 @@ spec:
 )";
 
 using Policies = std::map<std::string, std::string>;
-
-std::string scrape(const WebhookProcess& hook) {
-  auto m = server::request("GET", "http://127.0.0.1:" + std::to_string(hook.metrics_port()) + "/metrics");
-  return m.ok() ? m->body : std::string();
-}
-
-// The value of one series in a Prometheus exposition; -1 when absent.
-double metric(const std::string& exposition, const std::string& series) {
-  std::size_t at = 0;
-  while ((at = exposition.find(series + " ", at)) != std::string::npos) {
-    if (at == 0 || exposition[at - 1] == '\n') {
-      auto end = exposition.find('\n', at);
-      return std::stod(exposition.substr(at + series.size() + 1, end - at - series.size() - 1));
-    }
-    at += series.size();
-  }
-  return -1;
-}
-
-int readyz(const WebhookProcess& hook, std::string* body = nullptr) {
-  auto r = server::request("GET", hook.url("/readyz"), {}, {}, hook.tls());
-  if (!r.ok()) return 0;
-  if (body) *body = r->body;
-  return r->status;
-}
-
-// The port of the first JSON log line with msg == `msg` ("address": "HOST:PORT"), 0 if none yet.
-int port_in_log(const std::string& log, const std::string& msg) {
-  std::size_t start = 0;
-  while (start < log.size()) {
-    std::size_t end = log.find('\n', start);
-    if (end == std::string::npos) break;
-    auto j = json::parse(log.substr(start, end - start), nullptr, false);
-    if (j.is_object() && j.value("msg", "") == msg) {
-      std::string addr = j.value("address", "");
-      return std::stoi(addr.substr(addr.rfind(':') + 1));
-    }
-    start = end + 1;
-  }
-  return 0;
-}
 
 // HTTP status and body of a review of `pod`.
 std::pair<int, std::string> review(const WebhookProcess& hook, const json& pod) {
@@ -137,22 +88,15 @@ TEST(FailClosedE2E, ABrokenEditKeepsTheLastValidSetJudgingAndTheReplicaReady) {
 
 // Cluster mode: until the informers have synced, nothing is judged.
 TEST(FailClosedE2E, ClusterModeBeforeTheInformersSyncAnswersAnError) {
-  TempDir dir;
-  kindly::testapi::ServerOptions o;
-  o.tokens["op-token"] = {"system:serviceaccount:kindlyguard:kindlyguard", {"system:serviceaccounts"}};
-  o.require_auth = true;
-  o.watch_poll = 100ms;
-  kindly::testapi::TestApiServer api(o);
-  api.start();
-  api.store().create("namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "kindlyguard"}}}});
+  TestCluster cluster;
+  kindly::testapi::TestApiServer& api = *cluster.api;
   api.store().create("securitypolicies", {{"apiVersion", "kindlyguard.io/v1alpha1"},
                                           {"kind", "SecurityPolicy"},
                                           {"metadata", {{"name", "no-privileged"}}},
                                           {"spec", {{"enforcement", "Deny"}, {"rules", {{"privileged", false}}}}}});
-  api.write_kubeconfig(dir.file("kubeconfig"), "op-token", "kindlyguard");
   api.suspend();
-  WebhookProcess hook(WebhookProcess::Cluster{dir.file("kubeconfig")}, {"--leader-election-namespace", "kindlyguard"},
-                      {{"POD_NAME", "replica-a"}});
+  auto started = cluster.serve({"--leader-election-namespace", "kindlyguard"});
+  WebhookProcess& hook = *started;
 
   auto [status, body] = review(hook, privileged_pod());
   EXPECT_EQ(status, 503) << body;
@@ -162,7 +106,8 @@ TEST(FailClosedE2E, ClusterModeBeforeTheInformersSyncAnswersAnError) {
 
   api.resume();
   EXPECT_TRUE(eventually([&] { return denied(review(hook, privileged_pod())); }, 30s)) << hook.process().stderr_text();
-  EXPECT_EQ(readyz(hook), 200);
+  // Ready once the pod cache (the quarantine guard's, for evictions) has synced too.
+  EXPECT_TRUE(eventually([&] { return readyz(hook) == 200; }, 30s)) << hook.process().stderr_text();
 
   // An invalid policy never takes the replica out of the Service either.
   api.store().create("securitypolicies", {{"apiVersion", "kindlyguard.io/v1alpha1"},
