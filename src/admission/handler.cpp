@@ -24,9 +24,10 @@ namespace {
 // that says so. Refused rather than answered 500: an input that breaks the judge must not be
 // admitted under failurePolicy Ignore.
 policy::Decision evaluate_or_refuse(const policy::PolicySet& set, const policy::Request& req,
-                                    const policy::NamespaceLabelsFn& namespace_labels) {
+                                    const policy::NamespaceLabelsFn& namespace_labels,
+                                    const policy::ExceptionScope& exceptions) {
   try {
-    return policy::evaluate(set, req, namespace_labels);
+    return policy::evaluate(set, req, namespace_labels, exceptions);
   } catch (const std::exception& e) {
     policy::Decision d;
     d.judged = true;
@@ -41,6 +42,23 @@ policy::Decision evaluate_or_refuse(const policy::PolicySet& set, const policy::
 
 }  // namespace
 
+void Handler::set_exceptions(std::function<policy::ExceptionSetPtr()> exceptions, policy::OwnerLookupFn owners) {
+  exceptions_ = std::move(exceptions);
+  owners_ = std::move(owners);
+}
+
+void Handler::set_clock(std::function<policy::Seconds()> now) { now_ = std::move(now); }
+
+void Handler::set_exception_approval(ExceptionApproval approval) { approval_ = std::move(approval); }
+
+policy::Decision Handler::decide(const policy::Request& req) const {
+  if (is_own_resource(req)) return validate_own_resource(req, approval_);
+  policy::PolicySetPtr set = store_.get();  // one set for the whole request
+  policy::ExceptionSetPtr exceptions = exceptions_ ? exceptions_() : nullptr;  // and one exception set
+  policy::Seconds now = now_ ? now_() : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  return evaluate_or_refuse(*set, req, namespace_labels_, policy::ExceptionScope{exceptions.get(), now, owners_});
+}
+
 Outcome Handler::handle(std::string_view body) const {
   auto start = std::chrono::steady_clock::now();
   auto review = decode_review(body);
@@ -50,15 +68,14 @@ Outcome Handler::handle(std::string_view body) const {
     return {400, error_body(400, "invalid AdmissionReview: " + reason)};
   }
   const policy::Request& req = (*review)->request;
-  if (missing_policy_set_)
+  if (missing_policy_set_ && !is_own_resource(req))
     if (std::string why = missing_policy_set_(); !why.empty()) {
       for (auto* o : observers_) o->on_unjudged(req, why);
       return {503, unavailable_body("kindlyguard has no policy set loaded yet: " + why +
                                     "; this review was not judged (the webhook's failurePolicy decides)")};
     }
 
-  policy::PolicySetPtr set = store_.get();  // one set for the whole request
-  policy::Decision decision = evaluate_or_refuse(*set, req, namespace_labels_);
+  policy::Decision decision = decide(req);
   for (const auto& guard : guards_) {
     GuardDenial denial = guard(req);
     if (denial.message.empty()) continue;
@@ -71,6 +88,7 @@ Outcome Handler::handle(std::string_view body) const {
   std::string out = encode_response((*review)->api_version, req.uid, decision);
   auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   for (auto* o : observers_) o->on_decision(req, decision, latency);
+  if (exception_approved_ && !req.dry_run && !exception_approved_by(req, decision).empty()) exception_approved_(req);
   return {200, std::move(out)};
 }
 

@@ -63,7 +63,10 @@ Result<std::unique_ptr<Review>> decode_review(std::string_view body) {
   else return Error{"unknown operation \"" + op + "\": expected CREATE, UPDATE, DELETE or CONNECT", "request.operation"};
 
   if (const json* kind = member(*req, "kind")) r.kind = string_at(*kind, "kind");
-  if (const json* res = member(*req, "resource")) r.resource = string_at(*res, "resource");
+  if (const json* res = member(*req, "resource")) {
+    r.resource = string_at(*res, "resource");
+    r.group = string_at(*res, "group");
+  }
   r.sub_resource = string_at(*req, "subResource");
   r.namespace_ = string_at(*req, "namespace");
   r.name = string_at(*req, "name");
@@ -120,8 +123,10 @@ std::string encode_response(const std::string& api_version, const std::string& u
     json_write::string(out, d.message);
     // 400: an object the core could not read (a field of the wrong type); 500: the core failed;
     // 429: retry later (the quarantine's answer to an eviction, read by kubectl drain as a
-    // PodDisruptionBudget's); else a policy denial.
+    // PodDisruptionBudget's); 422: an invalid SecurityPolicy or SecurityPolicyException; else a
+    // policy denial.
     out += d.code == 400   ? R"(,"reason":"BadRequest"})"
+           : d.code == 422 ? R"(,"reason":"Invalid"})"
            : d.code == 500 ? R"(,"reason":"InternalError"})"
            : d.code == 429 ? R"(,"reason":"TooManyRequests"})"
                            : R"(,"reason":"Forbidden"})";

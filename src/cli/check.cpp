@@ -1,5 +1,9 @@
 // `kindlyguard check`: judges manifests offline with the same core the webhook uses.
 // Exit codes: 0 all pass (warnings allowed), 1 something is denied, 2 bad input or bad policies.
+// SecurityPolicyExceptions among the policy files apply as in the webhook, with the clock at --now;
+// what they excuse is listed as excused and fails nothing.
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <set>
 
@@ -11,6 +15,7 @@
 #include "kindlyguard/policy/evaluate.hpp"
 #include "kindlyguard/policy/parse.hpp"
 #include "kindlyguard/util/ascii.hpp"
+#include "kindlyguard/util/time.hpp"
 
 namespace kindlyguard::cli {
 namespace {
@@ -23,10 +28,43 @@ struct ObjectResult {
   std::string kind, namespace_, name;
   std::string decision;  // pass | deny | warn | audit
   std::vector<policy::Violation> violations;
+  std::vector<policy::ExcusedViolation> excused;
 };
 
 // "deny", "warn", "audit": check writes enforcements in lower case.
 std::string lower(policy::Enforcement e) { return ascii_lower(policy::to_string(e)); }
+
+// Comma-separated values of a repeatable flag.
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& value : values) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      auto comma = value.find(',', start);
+      if (comma == std::string::npos) comma = value.size();
+      if (comma > start) out.push_back(value.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+// What the author of an exception would want to know before relying on it in CI: that it can
+// never apply, has expired at --now, or names a policy the run does not have.
+void exception_warnings(const policy::ExceptionSet& set, const policy::PolicySet& policies, policy::Seconds now,
+                        std::vector<std::string>& warnings) {
+  for (const auto& e : set.exceptions) {
+    std::string name = "SecurityPolicyException " + e.key();
+    if (std::string why = policy::invalid_reason(e, set.admin_namespaces); !why.empty())
+      warnings.push_back(name + " excuses nothing: " + why);
+    else if (policy::expired(e, now))
+      warnings.push_back(name + " expired at " + format_k8s_time(e.expires_at->time_since_epoch().count()) +
+                         " and excuses nothing (the clock is --now, the system clock unless given)");
+    for (const auto& x : e.exceptions)
+      if (std::none_of(policies.policies.begin(), policies.policies.end(), [&](const auto& p) { return p.name == x.policy; }))
+        warnings.push_back(name + " names SecurityPolicy \"" + x.policy + "\", which is not among the policies given");
+  }
+}
 
 }  // namespace
 
@@ -39,7 +77,13 @@ int check_command(int argc, char** argv) {
                {"namespace-labels",
                 "labels of a namespace, for policies with a namespaceSelector: NAME=KEY=VALUE (repeatable, or "
                 "comma-separated); Namespace objects among the inputs count too",
-                "", false, true, 0}});
+                "", false, true, 0},
+               {"exception-namespaces",
+                "admin namespaces whose SecurityPolicyExceptions may cover other namespaces, as serve's flag "
+                "(repeatable, or comma-separated)",
+                "", false, true, 0},
+               {"now", "the time that decides whether an exception has expired (RFC 3339, e.g. 2027-06-30T00:00:00Z)",
+                "", false, false, 0}});
   if (auto exit_code = flags.parse_command_line(argc, argv, 2)) return *exit_code;
   std::string output = flags.get("output");
   if (output != "text" && output != "json") {
@@ -58,22 +102,24 @@ int check_command(int argc, char** argv) {
   for (const auto& e : loaded.errors) std::cerr << "error: " << e << "\n";
   if (!loaded.errors.empty()) return 2;
   policy::PolicySet set{std::move(loaded.policies), 1};
+  policy::ExceptionSet exception_set{std::move(loaded.exceptions), split_commas(flags.get_all("exception-namespaces")), 1};
+  policy::Seconds now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (flags.is_set("now")) {
+    auto t = parse_k8s_time(flags.get("now"));
+    if (!t) {
+      std::cerr << "error: --now must be an RFC 3339 time such as 2027-06-30T00:00:00Z, got \"" << flags.get("now") << "\"\n";
+      return 2;
+    }
+    now = policy::Seconds(std::chrono::seconds(*t));
+  }
 
   bool bad_input = false;
   NamespaceLabelTable namespaces;
-  for (const auto& value : flags.get_all("namespace-labels")) {
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      auto comma = value.find(',', start);
-      if (comma == std::string::npos) comma = value.size();
-      if (comma > start)
-        if (auto added = namespaces.add_flag_item(value.substr(start, comma - start)); !added.ok()) {
-          std::cerr << "error: " << added.error().message << "\n";
-          return 2;
-        }
-      start = comma + 1;
+  for (const auto& item : split_commas(flags.get_all("namespace-labels")))
+    if (auto added = namespaces.add_flag_item(item); !added.ok()) {
+      std::cerr << "error: " << added.error().message << "\n";
+      return 2;
     }
-  }
 
   // Every input is read before anything is judged, so a Namespace object anywhere in them gives
   // its labels to every object in that namespace, whatever the order of files.
@@ -108,6 +154,10 @@ int check_command(int argc, char** argv) {
 
   std::vector<std::string> warnings =
       selector_warnings(set, namespaces, "--namespace-labels NAME=KEY=VALUE or Namespace objects among the inputs");
+  exception_warnings(exception_set, set, now, warnings);
+  std::vector<const json*> all_objects;
+  for (const auto& document : documents) flatten_lists(document.doc, all_objects);
+  const policy::ExceptionScope exceptions{&exception_set, now, owner_lookup(all_objects, flags.get("namespace"))};
   bool any_needs_labels = false;
   for (const auto& p : set.policies) any_needs_labels |= needs_namespace_labels(p);
   std::set<std::string> unknown_namespaces;
@@ -122,6 +172,9 @@ int check_command(int argc, char** argv) {
       // kind: 5 is no kind to skip: from_object names the field (value() would throw here).
       std::string kind(policy::string_at(*obj, "kind").value_or(""));
       if (!policy::PodView::claims_pod(*obj)) {
+        if (kind == "SecurityPolicyException")
+          warnings.push_back(document.source + ": a SecurityPolicyException among the inputs to judge is not applied; "
+                             "give it with --policy");
         ++skipped;  // Services, ConfigMaps, ...: nothing runs from them
         continue;
       }
@@ -140,7 +193,7 @@ int check_command(int argc, char** argv) {
                            "its name label alone; give --namespace-labels " + r.namespace_ +
                            "=KEY=VALUE or its Namespace object");
       try {
-        r.violations = policy::judge_all(set, r.namespace_, *view, ns_labels);
+        r.violations = policy::judge_all(set, r.namespace_, *view, ns_labels, exceptions, &r.excused);
       } catch (const std::exception& e) {
         // Last resort: the view has checked every field a rule reads, so this is a bug; name the
         // object rather than abort the whole run.
@@ -155,8 +208,9 @@ int check_command(int argc, char** argv) {
   }
   for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
 
-  std::size_t denied = 0, warned = 0, passed = 0;
+  std::size_t denied = 0, warned = 0, passed = 0, excused = 0;
   for (const auto& r : results) {
+    excused += r.excused.size();
     denied += r.decision == "deny";
     warned += r.decision == "warn";
     passed += r.decision == "pass" || r.decision == "audit";
@@ -168,23 +222,41 @@ int check_command(int argc, char** argv) {
       for (const auto& v : r.violations)
         vs.push_back({{"policy", v.policy}, {"rule", v.rule}, {"enforcement", lower(v.enforcement)},
                       {"container", v.container}, {"field", v.field}, {"message", v.message}});
-      out["results"].push_back({{"source", r.source}, {"document", r.document}, {"kind", r.kind},
-                                {"namespace", r.namespace_}, {"name", r.name}, {"decision", r.decision},
-                                {"violations", std::move(vs)}});
+      json result = {{"source", r.source}, {"document", r.document}, {"kind", r.kind},
+                     {"namespace", r.namespace_}, {"name", r.name}, {"decision", r.decision},
+                     {"violations", std::move(vs)}};
+      // Present whenever exceptions were given, so a report's shape does not depend on the object.
+      if (!exception_set.exceptions.empty()) {
+        json xs = json::array();
+        for (const auto& x : r.excused)
+          xs.push_back({{"policy", x.violation.policy}, {"rule", x.violation.rule},
+                        {"enforcement", lower(x.violation.enforcement)}, {"container", x.violation.container},
+                        {"field", x.violation.field}, {"message", x.violation.message}, {"exception", x.exception}});
+        result["exempted"] = std::move(xs);
+      }
+      out["results"].push_back(std::move(result));
     }
     out["summary"] = {{"objects", results.size()}, {"denied", denied}, {"warned", warned}, {"passed", passed},
                       {"skipped", skipped}, {"inputErrors", bad_input}};
+    if (!exception_set.exceptions.empty()) out["summary"]["excused"] = excused;
     out["warnings"] = warnings;
     std::cout << out.dump(2) << "\n";
   } else {
-    for (const auto& r : results)
+    for (const auto& r : results) {
       for (const auto& v : r.violations)
         std::cout << r.source << ": " << r.kind << " " << r.namespace_ << "/" << r.name << ": " << lower(v.enforcement)
                   << " " << v.policy << "/" << v.rule << (v.container.empty() ? "" : " container=" + v.container)
                   << " " << v.field << ": " << v.message << "\n";
+      for (const auto& x : r.excused)
+        std::cout << r.source << ": " << r.kind << " " << r.namespace_ << "/" << r.name << ": excused "
+                  << x.violation.policy << "/" << x.violation.rule
+                  << (x.violation.container.empty() ? "" : " container=" + x.violation.container) << " "
+                  << x.violation.field << ": excused by SecurityPolicyException " << x.exception << "\n";
+    }
     std::cout << results.size() << " objects judged: " << denied << " denied, " << warned << " warned, " << passed
               << " passed";
     if (skipped) std::cout << " (" << skipped << " objects without a pod spec skipped)";
+    if (excused) std::cout << " (" << excused << " findings excused by SecurityPolicyExceptions)";
     std::cout << "\n";
   }
   if (bad_input) return 2;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <sstream>
 
 namespace kindlyguard::cli {
@@ -81,6 +83,28 @@ void flatten_lists(const nlohmann::json& doc, std::vector<const nlohmann::json*>
     return;
   }
   out.push_back(&doc);
+}
+
+policy::OwnerLookupFn owner_lookup(const std::vector<const nlohmann::json*>& objects, const std::string& default_namespace) {
+  // "namespace/kind/name/uid" -> metadata; '/' appears in none of the four parts' valid values,
+  // and an invalid one only fails to match.
+  auto index = std::make_shared<std::map<std::string, const nlohmann::json*>>();
+  for (const nlohmann::json* obj : objects) {
+    const nlohmann::json& md = policy::member_at(*obj, "metadata");
+    std::string uid(policy::string_at(md, "uid").value_or(""));
+    if (uid.empty()) continue;
+    std::string ns(policy::string_at(md, "namespace").value_or(""));
+    if (ns.empty()) ns = default_namespace;
+    std::string key = ns + "/" + std::string(policy::string_at(*obj, "kind").value_or("")) + "/" +
+                      std::string(policy::string_at(md, "name").value_or("")) + "/" + uid;
+    index->emplace(std::move(key), &md);
+  }
+  return [index](const std::string& ns, const policy::OwnerRef& ref) -> std::optional<nlohmann::json> {
+    if (ref.uid.empty()) return std::nullopt;
+    auto it = index->find(ns + "/" + ref.kind + "/" + ref.name + "/" + ref.uid);
+    if (it == index->end()) return std::nullopt;
+    return *it->second;
+  };
 }
 
 }  // namespace kindlyguard::cli

@@ -38,6 +38,21 @@ std::string PolicyDirWatcher::last_errors() const {
   return last_errors_;
 }
 
+// Exceptions go in before the policies they name, so a request that sees a new policy also sees
+// the exceptions written for it.
+void PolicyDirWatcher::install_exceptions(std::vector<policy::SecurityPolicyException> loaded) {
+  // An exception that can never apply is installed (it excuses nothing) but said loudly: its
+  // author expects it to work.
+  for (const auto& e : loaded)
+    if (std::string why = policy::invalid_reason(e, exceptions_->admin_namespaces()); !why.empty())
+      log::warn("SecurityPolicyException excuses nothing", {{"exception", e.key()}, {"dir", dir_}, {"reason", why}});
+  std::size_t n = loaded.size();
+  const bool had_some = !exceptions_->get()->exceptions.empty();
+  auto set = exceptions_->replace(std::move(loaded));
+  if (n > 0 || had_some)  // directories without exceptions log as they always did
+    log::info("exceptions loaded", {{"dir", dir_}, {"count", std::to_string(n)}, {"version", std::to_string(set->version)}});
+}
+
 bool PolicyDirWatcher::load() {
   last_fingerprint_ = fingerprint();
   auto loaded = load_policy_files({dir_});
@@ -66,6 +81,7 @@ bool PolicyDirWatcher::load() {
     if (on_result_) on_result_(false);
     return false;
   }
+  if (exceptions_) install_exceptions(std::move(loaded.exceptions));
   std::size_t n = loaded.policies.size();
   auto set = store_.replace(std::move(loaded.policies));
   log::info("policies loaded", {{"dir", dir_}, {"count", std::to_string(n)}, {"version", std::to_string(set->version)}});

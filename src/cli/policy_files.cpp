@@ -8,7 +8,8 @@ namespace kindlyguard::cli {
 
 LoadedPolicies load_policy_files(const std::vector<std::string>& paths) {
   LoadedPolicies out;
-  std::map<std::string, std::string> seen;  // name -> file
+  std::map<std::string, std::string> seen;             // name -> file
+  std::map<std::string, std::string> seen_exceptions;  // namespace/name -> file
   for (const auto& path : paths) {
     auto files = read_inputs(path);
     if (!files.ok()) {
@@ -26,6 +27,15 @@ LoadedPolicies load_policy_files(const std::vector<std::string>& paths) {
           continue;
         }
         out.policies.push_back(std::move(p));
+      }
+      for (auto& e : parsed.exceptions) {
+        auto [it, fresh] = seen_exceptions.emplace(e.key(), f.name);
+        if (!fresh) {
+          out.errors.push_back(f.name + ": SecurityPolicyException \"" + e.key() + "\" is also defined in " + it->second +
+                               "; exception names are unique within a namespace");
+          continue;
+        }
+        out.exceptions.push_back(std::move(e));
       }
     }
   }

@@ -89,6 +89,8 @@ int serve_command(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   policy::PolicyStore store;
+  // The SecurityPolicyExceptions in force: from the policy files in standalone mode.
+  policy::ExceptionStore exception_store(config.exception_approval.admin_namespaces);
   observe::Metrics metrics;
   std::unique_ptr<PolicyDirWatcher> watcher;
   std::unique_ptr<controller::Operator> op;
@@ -119,6 +121,9 @@ int serve_command(int argc, char** argv) {
     };
     watcher = std::make_unique<PolicyDirWatcher>(config.policy_dir, store, std::chrono::milliseconds(1000), count_policies,
                                                  [&metrics](bool ok) { metrics.set_policy_set_degraded(!ok); });
+    // Exceptions live in the same files. Without an API server no ownerReferences can be followed:
+    // a pod is judged as its own top owner (kind Pod), a Deployment as the Deployment.
+    watcher->set_exception_store(&exception_store);
     watcher->load();  // an invalid set is logged; reviews are answered errors until a valid one loads
     watcher->start();
     // Ready as soon as some valid set judges; a later broken edit keeps the last valid set in
@@ -155,6 +160,15 @@ int serve_command(int argc, char** argv) {
 
   admission::Handler handler(store, namespace_labels);
   handler.require_policy_set(no_policy_set);
+  handler.set_exception_approval(config.exception_approval);
+  if (watcher) handler.set_exceptions([&exception_store] { return exception_store.get(); });
+  if (op) {
+    // Cluster mode: the exceptions the informer keeps, pods followed to their top owner through
+    // the API, each use recorded for status.lastUsed, each approval an Event on the exception.
+    handler.set_exceptions([&op] { return op->exceptions().get(); }, op->owner_lookup());
+    handler.add_observer(op->exception_usage());
+    handler.on_exception_approved([&op](const policy::Request& r) { op->record_exception_approved(r); });
+  }
   handler.add_guard(admission::quarantine_guard(config.quarantine_guard));
   observe::AuditLog audit_log;
   if (config.audit_log) handler.add_observer(&audit_log);

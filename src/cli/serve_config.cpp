@@ -121,6 +121,17 @@ std::vector<FlagSpec> audit_flags() {
   };
 }
 
+std::vector<FlagSpec> exception_flags() {
+  return {
+      {"exception-namespaces",
+       "admin namespaces (comma-separated) whose SecurityPolicyExceptions may cover other namespaces", ""},
+      {"exception-approver-users", "users (comma-separated) who may create or change a SecurityPolicyException", ""},
+      {"exception-approver-groups", "groups (comma-separated) who may create or change a SecurityPolicyException",
+       "system:masters"},
+      {"exception-expiring-warning", "record an ExceptionExpiring Event this long before an exception expires", "168h"},
+  };
+}
+
 Result<controller::CertificatesConfig::Mode> certs_mode(const std::string& mode) {
   using Mode = controller::CertificatesConfig::Mode;
   if (mode == "provided") return Mode::Provided;
@@ -262,7 +273,7 @@ Result<QuarantineSettings> quarantine_settings(const Flags& flags) {
 
 std::vector<FlagSpec> serve_flags() {
   std::vector<FlagSpec> flags = webhook_flags();
-  for (auto* group : {&cluster_flags, &quarantine_flags, &certs_flags, &audit_flags})
+  for (auto* group : {&cluster_flags, &quarantine_flags, &certs_flags, &audit_flags, &exception_flags})
     for (auto& f : (*group)()) flags.push_back(std::move(f));
   return flags;
 }
@@ -319,6 +330,16 @@ Result<ServeConfig> serve_config(const Flags& flags) {
   if (!quarantine.ok()) return quarantine.error();
   c.quarantine_guard = quarantine->guard;
 
+  c.exception_approval.users = comma_list(flags.get("exception-approver-users"));
+  c.exception_approval.groups = comma_list(flags.get("exception-approver-groups"));
+  c.exception_approval.admin_namespaces = comma_list(flags.get("exception-namespaces"));
+  for (const auto& ns : c.exception_approval.admin_namespaces)
+    if (!is_namespace_name(ns))
+      return Error{"\"" + ns + "\" is not a namespace name (lower-case letters, digits and '-', at most 63)",
+                   "--exception-namespaces"};
+  auto expiring = flags.get_duration("exception-expiring-warning");
+  if (!expiring.ok()) return expiring.error();
+
   c.policy_dir = flags.get("policy-dir");
   c.namespaces_file = flags.get("namespaces-file");
   if (!c.policy_dir.empty()) {
@@ -331,6 +352,8 @@ Result<ServeConfig> serve_config(const Flags& flags) {
   auto cluster = operator_config(flags, *quarantine);
   if (!cluster.ok()) return cluster.error();
   c.cluster = std::move(*cluster);
+  c.cluster->exceptions.admin_namespaces = c.exception_approval.admin_namespaces;
+  c.cluster->exceptions.expiring_warning = std::chrono::duration_cast<std::chrono::seconds>(*expiring);
   return c;
 }
 

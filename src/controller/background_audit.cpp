@@ -23,6 +23,14 @@ const char* severity(policy::Enforcement e) {
   return "medium";
 }
 
+std::string result_message(const policy::AuditResult& a) {
+  switch (a.outcome) {
+    case policy::AuditResult::Outcome::Pass: return "the pod passes this rule";
+    case policy::AuditResult::Outcome::Skip: return "excused by SecurityPolicyException " + a.exception + ": " + a.message;
+    default: return a.message;
+  }
+}
+
 std::string result_key(const json& r) {
   std::string pod = r.contains("resources") && r["resources"].is_array() && !r["resources"].empty()
                         ? r["resources"][0].value("name", "")
@@ -38,6 +46,17 @@ json strip_timestamps(const json& report) {
     out["results"].push_back(std::move(r));
   }
   return out;
+}
+
+// The earliest expiresAt after `now` of an exception that excused something.
+std::optional<policy::Seconds> next_excuse_expiry(const policy::ExceptionSet* set,
+                                                  const std::map<std::string, std::size_t>& matches, policy::Seconds now) {
+  std::optional<policy::Seconds> next;
+  if (!set) return next;
+  for (const auto& e : set->exceptions)
+    if (e.expires_at && *e.expires_at > now && matches.count(e.key()) && (!next || *e.expires_at < *next))
+      next = *e.expires_at;
+  return next;
 }
 
 }  // namespace
@@ -59,7 +78,8 @@ json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, c
               {"category", "Pod Security"},
               {"scored", true},
               {"resources", json::array({{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns}, {"name", a.pod}, {"uid", a.pod_uid}}})}};
-    r["message"] = a.outcome == policy::AuditResult::Outcome::Pass ? "the pod passes this rule" : a.message;
+    r["message"] = result_message(a);
+    if (a.outcome == policy::AuditResult::Outcome::Skip) r["properties"] = {{"exception", a.exception}};
     auto it = kept.find(result_key(r));
     r["timestamp"] = it != kept.end() ? it->second : json{{"seconds", now_seconds}, {"nanos", 0}};
     results.push_back(std::move(r));
@@ -70,7 +90,7 @@ json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, c
            {{"name", kPolicyReportName},
             {"namespace", ns},
             {"labels", {{"app.kubernetes.io/managed-by", "kindlyguard"}}}}},
-          {"summary", {{"pass", audit.pass}, {"fail", audit.fail}, {"warn", audit.warn}, {"error", 0}, {"skip", 0}}},
+          {"summary", {{"pass", audit.pass}, {"fail", audit.fail}, {"warn", audit.warn}, {"error", 0}, {"skip", audit.skip}}},
           {"results", std::move(results)}};
 }
 
@@ -107,7 +127,12 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
     const auto all = pods.list();
     policy::AuditOptions ao;
     ao.max_results = options.max_results;
+    const policy::ExceptionSetPtr exceptions = options.exceptions ? options.exceptions() : nullptr;
+    const auto audit_time =
+        std::chrono::floor<std::chrono::seconds>(options.now ? options.now() : std::chrono::system_clock::now());
+    ao.exceptions = {exceptions.get(), audit_time, options.owners};
     const auto outcome = policy::audit_pods(*set, all, namespace_labels, ao);
+    if (options.on_exceptions) options.on_exceptions(outcome.exception_matches, audit_time);
     const std::string now_text = k8s_time_now();
     const std::int64_t now_seconds = std::time(nullptr);
     std::string errors;
@@ -215,6 +240,12 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
                                    {"reportWrites", std::to_string(report_writes)},
                                    {"durationMs", std::to_string(took.count())}});
     if (!errors.empty()) return ReconcileResult::failed(errors);
+    if (auto next = next_excuse_expiry(exceptions.get(), outcome.exception_matches, audit_time)) {
+      const auto wall = options.now ? options.now() : std::chrono::system_clock::now();
+      auto until = std::chrono::ceil<std::chrono::milliseconds>(*next - wall);
+      if (until.count() < 1) until = std::chrono::milliseconds(1);
+      if (options.interval.count() == 0 || until < options.interval) return ReconcileResult::requeue_after(until);
+    }
     return ReconcileResult::done();
   };
 }

@@ -25,6 +25,14 @@ Result<std::unique_ptr<Controller>> make_background_audit_controller(OperatorCon
     return cached ? cached->value("status", nlohmann::json::object()) : nlohmann::json();
   };
 
+  if (ctx.exceptions.store) o.exceptions = [store = ctx.exceptions.store] { return store->get(); };
+  o.owners = ctx.exceptions.owners;
+  o.interval = audit.interval;
+  if (ctx.exceptions.usage)
+    o.on_exceptions = [usage = ctx.exceptions.usage](const std::map<std::string, std::size_t>& m, policy::Seconds at) {
+      usage->set_matched(m, at);
+    };
+
   client::InformerOptions pods;
   pods.resource = client::resources::pods;
   auto& pod_informer = ctx.informers.get(pods);
@@ -40,6 +48,9 @@ Result<std::unique_ptr<Controller>> make_background_audit_controller(OperatorCon
   // Only a change of spec counts (LivePolicies): the audit's own status writes must not start it
   // again, or it runs back to back for ever.
   ctx.live_policies.on_change([raw = c.get()](const std::string&) { raw->enqueue_after("audit", std::chrono::seconds(2)); });
+  // So does an exception's change: what it excuses is skipped, or judged again, in the reports.
+  if (ctx.exceptions.live)
+    ctx.exceptions.live->on_change([raw = c.get()](const std::string&) { raw->enqueue_after("audit", std::chrono::seconds(2)); });
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "kindlyguard/controller/exception_status.hpp"
 #include "kindlyguard/controller/violation_events.hpp"
 #include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
@@ -19,6 +20,7 @@ Result<std::unique_ptr<Controller>> make_policy_status_controller(OperatorContex
 Result<std::unique_ptr<Controller>> make_quarantine_controller(OperatorContext&);
 Result<std::unique_ptr<Controller>> make_webhook_certs_controller(OperatorContext&);
 Result<std::unique_ptr<Controller>> make_background_audit_controller(OperatorContext&);
+Result<std::unique_ptr<Controller>> make_exception_status_controller(OperatorContext&);
 
 namespace {
 
@@ -27,6 +29,7 @@ constexpr ControllerFactory kControllers[] = {
     make_quarantine_controller,
     make_webhook_certs_controller,
     make_background_audit_controller,
+    make_exception_status_controller,
 };
 
 client::InformerOptions cluster_wide(const client::ResourceRef& r) {
@@ -72,7 +75,12 @@ Result<std::unique_ptr<Operator>> Operator::create(OperatorConfig config, policy
 
 Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api, policy::PolicyStore& store,
                    OperatorSink& sink)
-    : config_(std::move(config)), sink_(sink), api_(std::move(api)), live_(store) {
+    : config_(std::move(config)),
+      sink_(sink),
+      api_(std::move(api)),
+      live_(store),
+      exception_store_(config_.exceptions.admin_namespaces),
+      live_exceptions_(exception_store_) {
   EventRecorderOptions eopts;
   eopts.reporting_instance = config_.leader_election.identity;
   eopts.on_outcome = [&sink](const char* outcome) { sink.count_event(outcome); };
@@ -90,9 +98,19 @@ Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api
   policies_->add_handlers(std::move(h));
   live_.on_change([this](const std::string&) { sink_.set_policies(live_.counts()); });
 
+  // Exceptions: every add, change and delete reaches the webhook's set through the informer.
+  exception_informer_ = &informers_->get(cluster_wide(client::resources::security_policy_exceptions));
+  client::InformerHandlers eh;
+  eh.on_add = [this](const json& o) { live_exceptions_.upsert(o); };
+  eh.on_update = [this](const json&, const json& o) { live_exceptions_.upsert(o); };
+  eh.on_delete = [this](const json& o) { live_exceptions_.remove(o); };
+  exception_informer_->add_handlers(std::move(eh));
+  owners_ = std::make_unique<OwnerLookup>(*api_, OwnerLookupOptions{});
+
   if (config_.violation_events) violation_events_ = std::make_unique<PolicyViolationEvents>(*events_, store);
   context_ = std::make_unique<OperatorContext>(config_, *api_, *informers_, *events_, live_, store, sink_, *policies_,
                                                namespace_labels(), [this] { return not_synced_reason().empty(); });
+  context_->exceptions = {exception_informer_, &live_exceptions_, &exception_store_, &exception_usage_, owners_->fn()};
 }
 
 Operator::~Operator() { stop(); }
@@ -143,10 +161,16 @@ void Operator::stop_leading() {
 
 bool Operator::is_leader() const { return leading_.load(); }
 
+void Operator::record_exception_approved(const policy::Request& request) {
+  events_->record(exception_approved_event(request));
+}
+
 std::string Operator::not_synced_reason() const {
   std::string waiting;
   if (!policies_->has_synced()) waiting = "securitypolicies";
   if (!namespaces_->has_synced()) waiting += std::string(waiting.empty() ? "" : " and ") + "namespaces";
+  if (!exception_informer_->has_synced())
+    waiting += std::string(waiting.empty() ? "" : " and ") + "securitypolicyexceptions";
   if (waiting.empty()) return "";
   return "waiting for the " + waiting + " informer to sync with the API server at " + api_->config().server;
 }

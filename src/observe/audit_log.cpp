@@ -27,6 +27,28 @@ std::string AuditLog::format(const policy::Request& r, const policy::Decision& d
   out += decision_word(d);
   out += '"';
   if (r.dry_run) out += ",\"dryRun\":true";
+  if (std::string approver = admission::exception_approved_by(r, d); !approver.empty()) {
+    out += ",\"exceptionApprovedBy\":";
+    string(out, approver);
+  }
+  if (!d.excused.empty()) {
+    out += ",\"exempted\":[";
+    for (std::size_t i = 0; i < d.excused.size(); ++i) {
+      const auto& x = d.excused[i];
+      out += i ? ",{\"container\":" : "{\"container\":";
+      string(out, x.violation.container);
+      out += ",\"exception\":";
+      string(out, x.exception);
+      out += ",\"field\":";
+      string(out, x.violation.field);
+      out += ",\"policy\":";
+      string(out, x.violation.policy);
+      out += ",\"rule\":";
+      string(out, x.violation.rule);
+      out += '}';
+    }
+    out += ']';
+  }
   out += ",\"groups\":";
   strings(out, r.groups);
   out += ",\"judged\":";

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "kindlyguard/observe/audit_log.hpp"
 #include "kindlyguard/policy/pod_view.hpp"
@@ -44,6 +45,24 @@ class Metrics::CounterCache {
   std::array<const char*, 3> names_;
   std::mutex mu_;
   std::unordered_map<std::string, prometheus::Counter*> counters_;
+};
+
+// The values one label may take, the first `limit` distinct ones as they are, every later one
+// as "other": a series is never removed, so a label fed from objects must be capped.
+class Metrics::BoundedLabel {
+ public:
+  explicit BoundedLabel(std::size_t limit) : limit_(limit) {}
+  std::string_view get(const std::string& value) {
+    std::lock_guard lk(mu_);
+    if (auto it = seen_.find(value); it != seen_.end()) return *it;
+    if (seen_.size() >= limit_) return "other";
+    return *seen_.insert(value).first;  // node-based: the view stays valid
+  }
+
+ private:
+  const std::size_t limit_;
+  std::mutex mu_;
+  std::unordered_set<std::string> seen_;
 };
 
 using prometheus::BuildCounter;
@@ -132,6 +151,22 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                            .Help("Quarantined pods that another NetworkPolicy still lets traffic reach or leave")
                            .Register(*registry_)
                            .Add({});
+  exceptions_used_ = &BuildCounter()
+                          .Name("kindly_security_exceptions_used_total")
+                          .Help("Admission reviews (dry runs excluded) in which a SecurityPolicyException excused a "
+                                "violation, by exception (namespace/name; after 1000 distinct exceptions, \"other\")")
+                          .Register(*registry_);
+  exception_labels_ = std::make_unique<BoundedLabel>(kMaxExceptionLabels);
+  exceptions_ = &BuildGauge()
+                     .Name("kindly_security_exceptions")
+                     .Help("SecurityPolicyExceptions by state: active (in force), expired (past expiresAt), invalid "
+                           "(excuses nothing; its status says why)")
+                     .Register(*registry_);
+  exceptions_expired_ = &BuildCounter()
+                             .Name("kindly_security_exceptions_expired_total")
+                             .Help("SecurityPolicyExceptions that reached their expiresAt while this replica led")
+                             .Register(*registry_)
+                             .Add({});
   request_counters_ = std::make_unique<CounterCache>(*requests_, std::array<const char*, 3>{"operation", "kind", "decision"});
   violation_counters_ =
       std::make_unique<CounterCache>(*violations_, std::array<const char*, 3>{"policy", "rule", "enforcement"});
@@ -161,7 +196,9 @@ std::string Metrics::listening_address() const {
 // four words). A series is never removed, so a value copied from the review (a forged kind per
 // request) would grow /metrics and memory without bound. What the labels still carry from
 // elsewhere is bounded by the admin: policy names (loaded policies), rule ids (the rule and PSS
-// registries), enforcement.
+// registries), enforcement. The exception label too comes from admin-approved objects only, but
+// exceptions are created and deleted over a process's life and each leaves its series behind, so
+// it is capped: the first kMaxExceptionLabels distinct exceptions by name, then "other".
 std::string_view kind_label(std::string_view kind) {
   // The kinds the webhook judges (the pod view's table: Pod, PodTemplate and the workloads); any
   // other kind a review may name, real or forged, is counted as "other".
@@ -174,6 +211,13 @@ void Metrics::on_decision(const policy::Request& r, const policy::Decision& d, s
   if (r.dry_run) return;  // a dry run changes nothing in the cluster; it is not a violation
   for (const auto& v : d.violations)
     violation_counters_->get(v.policy, v.rule, policy::to_string(v.enforcement)).Increment();
+  // Once per exception per review, however many violations it excused.
+  for (std::size_t i = 0; i < d.excused.size(); ++i) {
+    const std::string& key = d.excused[i].exception;
+    bool counted = false;
+    for (std::size_t j = 0; j < i && !counted; ++j) counted = d.excused[j].exception == key;
+    if (!counted) exceptions_used_->Add({{"exception", std::string(exception_labels_->get(key))}}).Increment();
+  }
 }
 
 void Metrics::on_rejected_review(const std::string&) { bad_reviews_->Add({}).Increment(); }
@@ -221,5 +265,15 @@ void Metrics::count_reconcile(const std::string& controller, const char* result)
 void Metrics::set_quarantined_pods(std::size_t n) { quarantined_pods_->Set(static_cast<double>(n)); }
 
 void Metrics::set_quarantine_leaks(std::size_t n) { quarantine_leaks_->Set(static_cast<double>(n)); }
+
+void Metrics::set_exceptions(const std::map<std::string, std::size_t>& by_state) {
+  // Every state is written, so a count that fell to zero reads 0.
+  for (const char* state : {"active", "expired", "invalid"}) {
+    auto it = by_state.find(state);
+    exceptions_->Add({{"state", state}}).Set(it == by_state.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+
+void Metrics::count_exception_expired() { exceptions_expired_->Increment(); }
 
 }  // namespace kindlyguard::observe

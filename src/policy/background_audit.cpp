@@ -14,6 +14,7 @@ const char* to_string(AuditResult::Outcome o) {
     case AuditResult::Outcome::Pass: return "pass";
     case AuditResult::Outcome::Fail: return "fail";
     case AuditResult::Outcome::Warn: return "warn";
+    case AuditResult::Outcome::Skip: return "skip";
   }
   return "pass";
 }
@@ -43,7 +44,7 @@ std::vector<std::string> rule_ids(const SecurityPolicy& policy) {
 namespace {
 
 struct Collector {
-  std::vector<AuditResult> flagged, passed;  // each capped at max
+  std::vector<AuditResult> flagged, passed;  // each capped at max (skips count as flagged: they must be seen)
   NamespaceAudit counts;
 };
 
@@ -74,10 +75,13 @@ AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<
     const std::string ns = meta.namespace_();
     const std::string name = meta.name();
     bool judged = false, compliant = true;
+    std::set<std::string> excused_by;  // exceptions that excused something of this pod
     for (const SecurityPolicy* p : audited) {
       if (!policy_matches(*p, ns, *view, namespace_labels)) continue;
       judged = true;
       auto violations = judge(*p, *view);
+      std::vector<ExcusedViolation> excused;
+      apply_exceptions(options.exceptions, ns, *view, violations, excused);
       std::map<std::string, std::string> failed;  // rule -> messages
       for (const auto& v : violations) {
         auto& m = failed[v.rule];
@@ -88,18 +92,35 @@ AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<
         ++out.violating_pods[p->name];
         if (p->quarantine_on_violation) out.to_quarantine.emplace(ns + "/" + name, p->name);
       }
+      // A rule is skipped when exceptions excused all its violations; one left makes it fail.
+      std::map<std::string, std::pair<std::string, std::string>> skipped;  // rule -> (exception, messages)
+      for (const auto& x : excused) {
+        excused_by.insert(x.exception);
+        if (failed.count(x.violation.rule)) continue;
+        auto& [exception, m] = skipped[x.violation.rule];
+        if (exception.empty()) exception = x.exception;
+        m += (m.empty() ? "" : "; ") + x.violation.message;
+      }
       auto& c = by_ns[ns];
-      auto add = [&](std::string rule, AuditResult::Outcome o, std::string message) {
+      auto add = [&](std::string rule, AuditResult::Outcome o, std::string message, std::string exception = {}) {
         auto& bucket = o == AuditResult::Outcome::Pass ? c.passed : c.flagged;
-        (o == AuditResult::Outcome::Pass ? c.counts.pass : o == AuditResult::Outcome::Fail ? c.counts.fail : c.counts.warn)++;
+        switch (o) {
+          case AuditResult::Outcome::Pass: ++c.counts.pass; break;
+          case AuditResult::Outcome::Fail: ++c.counts.fail; break;
+          case AuditResult::Outcome::Warn: ++c.counts.warn; break;
+          case AuditResult::Outcome::Skip: ++c.counts.skip; break;
+        }
         if (bucket.size() < options.max_results)
-          bucket.push_back({p->name, std::move(rule), o, p->enforcement, std::move(message), name, meta.uid()});
+          bucket.push_back({p->name, std::move(rule), o, p->enforcement, std::move(message), name, meta.uid(),
+                            std::move(exception)});
       };
       const auto flagged = p->enforcement == Enforcement::Deny ? AuditResult::Outcome::Fail : AuditResult::Outcome::Warn;
       for (const auto& rule : ids[p])
-        if (!failed.count(rule)) add(rule, AuditResult::Outcome::Pass, "");
+        if (!failed.count(rule) && !skipped.count(rule)) add(rule, AuditResult::Outcome::Pass, "");
       for (auto& [rule, message] : failed) add(rule, flagged, std::move(message));
+      for (auto& [rule, x] : skipped) add(rule, AuditResult::Outcome::Skip, std::move(x.second), std::move(x.first));
     }
+    for (const auto& e : excused_by) ++out.exception_matches[e];
     if (judged) {
       ++out.pods_judged;
       ++by_ns[ns].counts.pods;

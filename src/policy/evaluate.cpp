@@ -6,6 +6,7 @@
 #include "kindlyguard/k8s/glob.hpp"
 #include "kindlyguard/policy/pss.hpp"
 #include "kindlyguard/policy/rules.hpp"
+#include "kindlyguard/util/time.hpp"
 
 namespace kindlyguard::policy {
 namespace {
@@ -133,12 +134,43 @@ bool policy_matches(const SecurityPolicy& policy, const std::string& ns, const P
 }
 
 std::vector<Violation> judge_all(const PolicySet& set, const std::string& ns, const PodView& pod,
-                                 const NamespaceLabelsFn& namespace_labels) {
+                                 const NamespaceLabelsFn& namespace_labels, const ExceptionScope& exceptions,
+                                 std::vector<ExcusedViolation>* excused) {
   std::vector<Violation> out;
   for (const auto& policy : set.policies) {
     if (!policy_matches(policy, ns, pod, namespace_labels)) continue;
     auto v = judge(policy, pod);
     std::move(v.begin(), v.end(), std::back_inserter(out));
+  }
+  std::vector<ExcusedViolation> ignored;
+  apply_exceptions(exceptions, ns, pod, out, excused ? *excused : ignored);
+  return out;
+}
+
+std::vector<std::string> excuse_warnings(const std::vector<ExcusedViolation>& excused, const ExceptionSet* set) {
+  // One line per exception, in the order they were first used.
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_exception;
+  for (const auto& x : excused) {
+    auto it = std::find_if(by_exception.begin(), by_exception.end(), [&](const auto& p) { return p.first == x.exception; });
+    if (it == by_exception.end()) it = by_exception.insert(by_exception.end(), {x.exception, {}});
+    std::string what = x.violation.policy + "/" + x.violation.rule;
+    if (std::find(it->second.begin(), it->second.end(), what) == it->second.end()) it->second.push_back(std::move(what));
+  }
+  std::vector<std::string> out;
+  for (const auto& [key, rules] : by_exception) {
+    std::string line = "kindlyguard: SecurityPolicyException " + key + " excuses ";
+    for (std::size_t i = 0; i < rules.size(); ++i) line += (i ? ", " : "") + rules[i];
+    const SecurityPolicyException* e = nullptr;
+    if (set)
+      for (const auto& candidate : set->exceptions)
+        if (candidate.key() == key) e = &candidate;
+    if (e) {
+      std::string reason = e->reason.size() > 200 ? e->reason.substr(0, 200) + "..." : e->reason;
+      line += " (reason: " + reason;
+      if (e->expires_at) line += "; expires " + format_k8s_time(e->expires_at->time_since_epoch().count());
+      line += ")";
+    }
+    out.push_back(std::move(line));
   }
   return out;
 }
@@ -147,7 +179,8 @@ NamespaceLabelsFn name_only_namespace_labels() {
   return [](const std::string& ns) -> std::optional<k8s::Labels> { return k8s::Labels{{"kubernetes.io/metadata.name", ns}}; };
 }
 
-Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabelsFn& namespace_labels) {
+Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabelsFn& namespace_labels,
+                  const ExceptionScope& exceptions) {
   Decision d;
   if (req.operation == Operation::Delete || req.operation == Operation::Connect) {
     d.note = "operation not judged";
@@ -197,6 +230,7 @@ Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabel
     if (!policy_matches(policy, ns, *view, namespace_labels)) continue;
     d.matched_policies.push_back(policy.name);
     auto violations = judge(policy, *view);
+    apply_exceptions(exceptions, ns, *view, violations, d.excused);
     if (violations.empty()) continue;
     if (policy.enforcement == Enforcement::Deny) {
       deny_message += (deny_message.empty() ? "" : "; ") + std::string("policy \"") + policy.name + "\": ";
@@ -215,6 +249,7 @@ Decision evaluate(const PolicySet& set, const Request& req, const NamespaceLabel
     }
   }
   for (auto& [policy, text] : audit_by_policy) d.audit_annotations["violation." + policy] = std::move(text);
+  for (auto& w : excuse_warnings(d.excused, exceptions.set)) d.warnings.push_back(std::move(w));
   if (strongest_enforcement(d.violations) == Enforcement::Deny) {
     d.allowed = false;
     d.code = 403;

@@ -185,7 +185,29 @@ ParsedPolicies parse_policies(std::string_view text, const std::string& source) 
     }
     for (auto& e : errors) out.errors.push_back(PolicyParseError{source, document, name, std::move(e)});
   };
+  std::map<std::string, int> seen_exceptions;  // namespace/name -> document
+  auto accept_exception = [&](int document, const std::string& prefix, const nlohmann::json& object) {
+    SecurityPolicyException e;
+    auto errors = detail::check_exception(object, e);
+    if (errors.empty()) {
+      auto [it, fresh] = seen_exceptions.emplace(e.key(), document);
+      if (fresh) {
+        out.exceptions.push_back(std::move(e));
+        return;
+      }
+      errors.push_back(Error{detail::quote(e.key()) + " is already used by document " + std::to_string(it->second + 1),
+                             "metadata.name"});
+    }
+    for (auto& err : errors) err.path = err.path.empty() ? prefix : prefix.empty() ? err.path : prefix + "." + err.path;
+    std::string name;
+    if (auto md = object.find("metadata"); object.is_object() && md != object.end() && md->is_object())
+      if (auto n = md->find("name"); n != md->end() && n->is_string()) name = n->get<std::string>();
+    report(document, name, std::move(errors));
+  };
   auto accept = [&](int document, const std::string& prefix, const nlohmann::json& object) {
+    if (object.is_object())
+      if (auto k = object.find("kind"); k != object.end() && *k == "SecurityPolicyException")
+        return accept_exception(document, prefix, object);
     auto checked = detail::check_policy(object, prefix);
     if (checked.errors.empty()) {
       auto [it, fresh] = seen.emplace(checked.policy.name, document);
@@ -204,7 +226,7 @@ ParsedPolicies parse_policies(std::string_view text, const std::string& source) 
   for (const auto& doc : decoded.documents) {
     const nlohmann::json& v = doc.value;
     const bool is_list = v.is_object() && v.contains("kind") && v["kind"].is_string() &&
-                         (v["kind"] == "List" || v["kind"] == "SecurityPolicyList");
+                         (v["kind"] == "List" || v["kind"] == "SecurityPolicyList" || v["kind"] == "SecurityPolicyExceptionList");
     if (!is_list) {
       accept(doc.index, "", v);
       continue;

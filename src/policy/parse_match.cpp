@@ -6,7 +6,6 @@
 #include "parse_fields.hpp"
 
 namespace kindlyguard::policy::detail {
-namespace {
 
 // A namespace name (DNS-1123 label) or a glob over them: lower-case letters, digits and '-',
 // with '*' and '?' as wildcards.
@@ -42,6 +41,20 @@ std::optional<k8s::LabelSelector> selector(Errors& errors, ObjectReader& r, std:
   return *s;
 }
 
+std::vector<k8s::ImagePattern> image_patterns(Errors& errors, ObjectReader& r, std::string_view key) {
+  std::vector<k8s::ImagePattern> out;
+  if (auto v = r.strings(key)) {
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      auto pattern = k8s::ImagePattern::parse((*v)[i]);
+      if (pattern.ok()) out.push_back(std::move(*pattern));
+      else errors.add(index(r.path(key), i), pattern.error().message);
+    }
+  }
+  return out;
+}
+
+namespace {
+
 void non_empty_entries(Errors& errors, const std::vector<std::string>& items, const std::string& path,
                        std::string_view what) {
   for (std::size_t i = 0; i < items.size(); ++i)
@@ -76,13 +89,7 @@ void parse_exemptions(Errors& errors, const json* value, const std::string& path
     non_empty_entries(errors, *v, r.path("groups"), "group name");
     out.groups = std::move(*v);
   }
-  if (auto v = r.strings("images")) {
-    for (std::size_t i = 0; i < v->size(); ++i) {
-      auto pattern = k8s::ImagePattern::parse((*v)[i]);
-      if (pattern.ok()) out.images.push_back(std::move(*pattern));
-      else errors.add(index(r.path("images"), i), pattern.error().message);
-    }
-  }
+  out.images = image_patterns(errors, r, "images");
   r.finish();
 }
 

@@ -6,6 +6,8 @@
 // default render. Issue 22: values.schema.json (every value typed, unknown ones refused), the CRD
 // as a template kept on uninstall, the post-delete cleanup Job and its RBAC, the helm test pod,
 // security contexts as values, and manifests/install.yaml without Helm's hooks and labels.
+// Issue 16: the SecurityPolicyException CRD, its RBAC, the webhook entry that judges policies and
+// exceptions as they are written (failurePolicy Fail), and the exceptions.* values.
 // Run by ctest (tests/chart/CMakeLists.txt): node --test chart_test.mjs
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -85,8 +87,10 @@ function flags(objs) {
 
 const crdFile = (name) => path.join(sourceDir, "crds", name);
 const spCrd = loadYaml(crdFile("securitypolicies.kindlyguard.io.yaml"));
+const speCrd = loadYaml(crdFile("securitypolicyexceptions.kindlyguard.io.yaml"));
 const prCrd = loadYaml(crdFile("policyreports.wgpolicyk8s.io.yaml"));
 const validateSecurityPolicy = crdValidator(spCrd, "v1alpha1");
+const validateSecurityPolicyException = crdValidator(speCrd, "v1alpha1");
 const validatePolicyReport = crdValidator(prCrd, "v1alpha2");
 
 console.log(`# renderer: ${renderer().kind} (${renderer().program})`);
@@ -98,6 +102,7 @@ describe("CRDs", () => {
       assert.equal(fs.readFileSync(b, "utf8"), fs.readFileSync(a, "utf8"), `${path.relative(sourceDir, b)} differs from ` +
                    `${path.relative(sourceDir, a)}: run tests/chart/render-manifests.sh (it copies crds/ into the chart)`);
     same(crdFile("securitypolicies.kindlyguard.io.yaml"), path.join(chartDir, "files", "securitypolicies.kindlyguard.io.yaml"));
+    same(crdFile("securitypolicyexceptions.kindlyguard.io.yaml"), path.join(chartDir, "files", "securitypolicyexceptions.kindlyguard.io.yaml"));
     same(crdFile("policyreports.wgpolicyk8s.io.yaml"), path.join(chartDir, "files", "policyreports.wgpolicyk8s.io.yaml"));
     // Issue 22: no crds/ in the chart. Helm installs crds/ once and never upgrades it, and would
     // install it whatever crds.enabled says; the CRDs are templates (templates/crds.yaml).
@@ -105,15 +110,18 @@ describe("CRDs", () => {
               "charts/kindlyguard/crds/ must not exist: edit crds/ at the repository root and run tests/chart/render-manifests.sh");
   });
 
-  test("the CRD template renders crds/securitypolicies.kindlyguard.io.yaml, kept on uninstall", () => {
-    const keep = structuredClone(spCrd);
-    keep.metadata.annotations = { ...(keep.metadata.annotations ?? {}), "helm.sh/resource-policy": "keep" };
+  test("the CRD template renders crds/securitypolicies.kindlyguard.io.yaml and crds/securitypolicyexceptions.kindlyguard.io.yaml, kept on uninstall", () => {
+    const kept = (crd) => {
+      const keep = structuredClone(crd);
+      keep.metadata.annotations = { ...(keep.metadata.annotations ?? {}), "helm.sh/resource-policy": "keep" };
+      return keep;
+    };
     const crds = render({ flags: ["--no-hooks"] }).filter((o) => o.kind === "CustomResourceDefinition");
-    assert.deepEqual(crds, [keep]);
+    assert.deepEqual(crds, [kept(spCrd), kept(speCrd)]);
     assert.deepEqual(render({ set: ["crds.enabled=false"] }).filter((o) => o.kind === "CustomResourceDefinition"), []);
   });
 
-  for (const [file, crd] of [["securitypolicies", spCrd], ["policyreports", prCrd]]) {
+  for (const [file, crd] of [["securitypolicies", spCrd], ["securitypolicyexceptions", speCrd], ["policyreports", prCrd]]) {
     test(`${file}: a valid, structural CRD with a description on every field`, async () => {
       const CRD = await modelClass("apiextensions.k8s.io/v1", "CustomResourceDefinition");
       assert.deepEqual(validateModel(CRD, crd), []);
@@ -137,7 +145,7 @@ describe("CRDs", () => {
         assert.deepEqual(problems, []);
         // Printer columns point at fields of the schema.
         for (const col of version.additionalPrinterColumns ?? []) {
-          const fieldPath = col.jsonPath.replace(/\[\?\(.*?\)\]/g, "[]").replace(/^\./, "").split(".");
+          const fieldPath = col.jsonPath.replace(/\[(\?\(.*?\)|\*)\]/g, "[]").replace(/^\./, "").split(".");
           let node = version.schema.openAPIV3Schema;
           for (const part of fieldPath) {
             const name = part.replace(/\[\]$/, "");
@@ -197,6 +205,92 @@ describe("CRDs", () => {
     assert.notDeepEqual(bad({ rules: { runAsUser: { min: -1 } } }), []);
     assert.notDeepEqual(bad({ rules: { hostPath: { allowedPaths: [{ pathPrefix: "var/log" }] } } }), []);
     assert.notDeepEqual(bad({ match: { namespaces: ["Prod"] }, rules: { privileged: false } }), []);
+  });
+
+  test("SecurityPolicyException: names, scope, status subresource and printer columns", () => {
+    assert.equal(speCrd.metadata.name, "securitypolicyexceptions.kindlyguard.io");
+    assert.equal(speCrd.spec.scope, "Namespaced");
+    assert.equal(speCrd.spec.group, "kindlyguard.io");
+    assert.deepEqual(speCrd.spec.names, {
+      kind: "SecurityPolicyException", listKind: "SecurityPolicyExceptionList", plural: "securitypolicyexceptions",
+      singular: "securitypolicyexception", shortNames: ["secpolex"], categories: spCrd.spec.names.categories,
+    });
+    assert.deepEqual(speCrd.metadata.labels, spCrd.metadata.labels);
+    assert.equal(speCrd.spec.versions.length, 1);
+    const v1 = speCrd.spec.versions[0];
+    assert.equal(v1.name, "v1alpha1");
+    assert.ok(v1.served && v1.storage);
+    assert.deepEqual(v1.subresources, { status: {} });
+    const cols = Object.fromEntries(v1.additionalPrinterColumns.map((c) => [c.name, c]));
+    assert.equal(cols.Policy.jsonPath, ".spec.exceptions[*].policy");
+    assert.equal(cols.Expires.jsonPath, ".spec.expiresAt");
+    assert.equal(cols.Expires.type, "string", "kubectl prints a future date column as <invalid>");
+    assert.equal(cols.Status.jsonPath, '.status.conditions[?(@.status=="True")].type');
+    assert.equal(cols.Age.jsonPath, ".metadata.creationTimestamp");
+    for (const c of ["Policy", "Expires", "Status", "Age"]) assert.equal(cols[c].priority, undefined, `${c} is a default column`);
+    const root = v1.schema.openAPIV3Schema;
+    assert.deepEqual(root.required, ["spec"]);
+    const spec = root.properties.spec;
+    assert.deepEqual([...spec.required].sort(), ["exceptions", "reason"]);
+    assert.deepEqual(Object.keys(spec.properties).sort(), ["exceptions", "expiresAt", "match", "owner", "reason", "ticket"]);
+    assert.deepEqual(Object.keys(spec.properties.match.properties).sort(), ["containers", "images", "kinds", "names", "namespaces", "selector"]);
+    assert.deepEqual(spec.properties.match.properties.kinds.items.enum,
+                     ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"]);
+    assert.equal(spec.properties.expiresAt.format, "date-time");
+    const status = root.properties.status.properties;
+    assert.deepEqual(Object.keys(status).sort(), ["conditions", "lastUsed", "matchedObjects", "observedGeneration"]);
+    // Conditions are metav1.Conditions, as the SecurityPolicy's (descriptions aside).
+    const undescribed = (node) => JSON.parse(JSON.stringify(node, (k, v) => (k === "description" ? undefined : v)));
+    const spConditions = spCrd.spec.versions[0].schema.openAPIV3Schema.properties.status.properties.conditions;
+    assert.deepEqual(undescribed(status.conditions.items), undescribed(spConditions.items));
+    assert.equal(status.conditions["x-kubernetes-list-type"], "map");
+    assert.deepEqual(status.conditions["x-kubernetes-list-map-keys"], ["type"]);
+    assert.equal(status.lastUsed.format, "date-time");
+    assert.equal(status.matchedObjects.type, "integer");
+  });
+
+  test("SecurityPolicyException schema accepts the examples, the maximal exception and a status, and refuses mistakes", () => {
+    const files = [
+      ...fs.readdirSync(path.join(sourceDir, "examples", "exceptions")).map((f) => path.join(sourceDir, "examples", "exceptions", f)),
+      path.join(sourceDir, "tests", "chart", "testdata", "full-exception.yaml"),
+    ];
+    for (const f of files)
+      for (const doc of loadYamlAll(f)) assert.deepEqual(validateSecurityPolicyException(doc), [], `${path.relative(sourceDir, f)}`);
+    const full = loadYamlAll(path.join(sourceDir, "tests", "chart", "testdata", "full-exception.yaml"))[0];
+    const withStatus = {
+      ...full,
+      status: { observedGeneration: 3, matchedObjects: 2, lastUsed: "2026-01-01T00:00:00Z",
+                conditions: [{ type: "Active", status: "True", reason: "Accepted", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" },
+                             { type: "Expired", status: "False", reason: "NotExpired", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" },
+                             { type: "Invalid", status: "False", reason: "Valid", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" }] },
+    };
+    assert.deepEqual(validateSecurityPolicyException(withStatus), []);
+    const bad = (patch) => {
+      const e = structuredClone(full);
+      patch(e.spec);
+      return validateSecurityPolicyException(e);
+    };
+    assert.notDeepEqual(bad((s) => { delete s.exceptions; }), [], "exceptions is required");
+    assert.notDeepEqual(bad((s) => { s.exceptions = []; }), [], "at least one exception");
+    assert.notDeepEqual(bad((s) => { delete s.reason; }), [], "reason is required");
+    assert.notDeepEqual(bad((s) => { delete s.exceptions[0].rules; }), [], "rules are required");
+    assert.notDeepEqual(bad((s) => { s.exceptions[0].rules = []; }), [], "at least one rule");
+    assert.notDeepEqual(bad((s) => { delete s.exceptions[0].policy; }), [], "policy is required");
+    assert.notDeepEqual(bad((s) => { s.exceptions[0].policy = "Baseline_Deny"; }), [], "policy is a DNS subdomain");
+    assert.notDeepEqual(bad((s) => { s.exceptions[0].rules = ["pss/host Ports"]; }), [], "rule id shape");
+    assert.notDeepEqual(bad((s) => { s.exceptions[0].rules = ["hostPorts", "hostPorts"]; }), [], "rules are a set");
+    assert.notDeepEqual(bad((s) => { s.match.kinds = ["Deploymnet"]; }), [], "kinds");
+    assert.notDeepEqual(bad((s) => { s.match.namespaces = ["Monitoring"]; }), [], "namespace names");
+    assert.notDeepEqual(bad((s) => { s.match.containers = ["Node_Exporter"]; }), [], "container names");
+    assert.notDeepEqual(bad((s) => { s.match.images = ["quay.io/prometheus/node exporter"]; }), [], "image patterns");
+    assert.notDeepEqual(bad((s) => { s.match.podSelector = {}; }), [], "unknown match field");
+    assert.notDeepEqual(bad((s) => { s.expires = "2027-01-01T00:00:00Z"; }), [], "unknown spec field");
+    assert.notDeepEqual(bad((s) => { s.reason = "x".repeat(1025); }), [], "reason is bounded");
+    assert.notDeepEqual(bad((s) => { s.match.names = Array.from({ length: 65 }, (_, i) => `n${i}`); }), [], "lists are bounded");
+    // One entry per policy (a list-map keyed by policy): the API server refuses duplicates.
+    const exceptions = speCrd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.exceptions;
+    assert.equal(exceptions["x-kubernetes-list-type"], "map");
+    assert.deepEqual(exceptions["x-kubernetes-list-map-keys"], ["policy"]);
   });
 
   test("PolicyReport schema accepts a report as kindlyguard writes it", () => {
@@ -387,7 +481,8 @@ for (const name of Object.keys(scenarios)) {
                                "quarantine-label", "quarantine-release-groups", "quarantine-release-users", "quarantine-delete-users",
                                "quarantine-forensics-namespace", "quarantine-allow-dns", "quarantine-adminnetworkpolicy", "audit-interval",
                                "report-max-results", "policy-reports", "certs-mode", "certs-secret",
-                               "webhook-config-name", "service-name"]);
+                               "webhook-config-name", "service-name", "exception-namespaces", "exception-approver-users",
+                               "exception-approver-groups", "exception-expiring-warning"]);
       const objs = rendered(name);
       const c = container(objs);
       assert.equal(c.args[0], "serve");
@@ -407,6 +502,12 @@ for (const name of Object.keys(scenarios)) {
       assert.equal(f["tls-cert-file"], `${tlsDir}/tls.crt`);
       assert.equal(f["tls-key-file"], `${tlsDir}/tls.key`);
       assert.equal(f["kubeconfig"], undefined, "in cluster: no --kubeconfig");
+      // Issue 16: the exceptions.* values, each only when set.
+      const list = (xs) => (xs.length ? xs.join(",") : undefined);
+      assert.equal(f["exception-namespaces"], list(values.exceptions.namespaces));
+      assert.equal(f["exception-approver-users"], list(values.exceptions.approverUsers));
+      assert.equal(f["exception-approver-groups"], list(values.exceptions.approverGroups));
+      assert.equal(f["exception-expiring-warning"], values.exceptions.expiringWarning || undefined);
     });
 
     test("webhook Service, configuration, flags and certificate names agree", () => {
@@ -481,12 +582,35 @@ for (const name of Object.keys(scenarios)) {
                                                                             values: [...new Set([s.namespace, ...values.webhook.excludedNamespaces])] }] });
       assert.deepEqual(quarantine.rules.map((r) => [r.apiGroups, r.operations, r.resources]),
                        [[[""], ["UPDATE"], ["pods", "pods/status"]], [[""], ["DELETE"], ["pods"]]]);
+      // Issue 16: SecurityPolicies and SecurityPolicyExceptions as they are written, in every namespace
+      // (no namespaceSelector: not the release namespace nor kube-system is left out), never opted out
+      // by labels (no objectSelector), never DELETE (removing a policy or an exception is always
+      // possible). Exceptions fail closed (a privilege escalation); policies fail open (the
+      // controllers validate them again, and the default-policy hooks must not race the webhook).
+      const policies = byName["policies.kindlyguard.io"];
+      const exceptions = byName["exceptions.kindlyguard.io"];
+      assert.ok(policies, "no policies.kindlyguard.io entry");
+      assert.ok(exceptions, "no exceptions.kindlyguard.io entry");
+      assert.equal(policies.failurePolicy, "Ignore");
+      assert.equal(exceptions.failurePolicy, "Fail");
+      for (const own of [policies, exceptions]) {
+        assert.equal(own.sideEffects, "None");
+        assert.equal(own.namespaceSelector, undefined);
+        assert.equal(own.objectSelector, undefined);
+      }
+      assert.deepEqual(policies.rules, [
+        { apiGroups: ["kindlyguard.io"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE"], resources: ["securitypolicies"], scope: "Cluster" },
+      ]);
+      assert.deepEqual(exceptions.rules, [
+        { apiGroups: ["kindlyguard.io"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE"], resources: ["securitypolicyexceptions"], scope: "Namespaced" },
+      ]);
+      assert.deepEqual(vwc.webhooks.slice(-2), [policies, exceptions], "kindlyguard's own entries come last");
       for (const wh of vwc.webhooks) {
         assert.equal(wh.timeoutSeconds, values.webhook.timeoutSeconds);
-        assert.equal(wh.sideEffects, "NoneOnDryRun");
+        assert.equal(wh.sideEffects, wh === policies || wh === exceptions ? "None" : "NoneOnDryRun");
         assert.deepEqual(wh.admissionReviewVersions, ["v1"]);
         assert.equal(wh.matchPolicy, "Equivalent");
-        if (wh === quarantine) continue;
+        if (wh === quarantine || wh === policies || wh === exceptions) continue;
         const covered = new Set();
         for (const r of wh.rules) {
           // Evictions: CREATE only (the quarantine guard answers them; no policy judges them).
@@ -521,7 +645,7 @@ for (const name of Object.keys(scenarios)) {
       for (const ns of names) {
         for (const extra of [{}, extraLabels]) {
           const labels = { "kubernetes.io/metadata.name": ns, ...extra };
-          const hits = vwc.webhooks.filter((w) => w !== quarantine && matches(w.namespaceSelector, labels)).map((w) => w.name);
+          const hits = vwc.webhooks.filter((w) => w !== quarantine && w !== policies && w !== exceptions && matches(w.namespaceSelector, labels)).map((w) => w.name);
           assert.ok(hits.length <= 1, `namespace ${ns} is matched by ${hits.join(" and ")}`);
           if (ns === s.namespace || values.webhook.excludedNamespaces.includes(ns)) assert.deepEqual(hits, [], `${ns} must not be judged`);
           else if (values.webhook.systemNamespaces.names.includes(ns))
@@ -543,6 +667,11 @@ for (const name of Object.keys(scenarios)) {
       const expectCluster = [
         { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies"], verbs: ["list", "watch"] },
         { apiGroups: ["kindlyguard.io"], resources: ["securitypolicies/status"], verbs: ["update", "patch"] },
+        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicyexceptions"], verbs: ["list", "watch"] },
+        { apiGroups: ["kindlyguard.io"], resources: ["securitypolicyexceptions/status"], verbs: ["update"] },
+        { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets", "daemonsets"], verbs: ["get"] },
+        { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
         { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
         { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch", "patch"] },
         { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "watch", "create", "update", "delete"] },
@@ -582,7 +711,7 @@ for (const name of Object.keys(scenarios)) {
       const objs = rendered(name);
       const crds = find(objs, "CustomResourceDefinition").map((c) => c.metadata.name).sort();
       assert.deepEqual(crds, [...(values.policyReports.installCRD ? ["policyreports.wgpolicyk8s.io"] : []),
-                              ...(values.crds.enabled ? ["securitypolicies.kindlyguard.io"] : [])]);
+                              ...(values.crds.enabled ? ["securitypolicies.kindlyguard.io", "securitypolicyexceptions.kindlyguard.io"] : [])]);
       if (values.policyReports.installCRD)
         assert.deepEqual(one(objs, "CustomResourceDefinition", (c) => c.metadata.name === "policyreports.wgpolicyk8s.io"), prCrd);
       // Every CRD the chart installs outlives `helm uninstall` (and with it every policy and report).
@@ -700,6 +829,8 @@ describe("values", () => {
     const vwc = one(render({ values: [tmpFile("sel.yaml", JSON.stringify(selector))] }), "ValidatingWebhookConfiguration");
     for (const wh of vwc.webhooks) {
       if (wh.name === "quarantine.kindlyguard.io") assert.deepEqual(wh.objectSelector, { matchLabels: { "kindlyguard.io/quarantine": "true" } });
+      else if (wh.name === "policies.kindlyguard.io" || wh.name === "exceptions.kindlyguard.io")
+        assert.equal(wh.objectSelector, undefined, "labels must not opt a policy or an exception out");
       else assert.deepEqual(wh.objectSelector, selector.webhook.objectSelector);
     }
   });
@@ -711,8 +842,48 @@ describe("values", () => {
 
   test("systemNamespaces.enabled false leaves one webhook that still skips the system namespaces", () => {
     const vwc = one(render({ set: ["webhook.systemNamespaces.enabled=false"] }), "ValidatingWebhookConfiguration");
-    assert.deepEqual(vwc.webhooks.map((w) => w.name), ["workloads.kindlyguard.io", "quarantine.kindlyguard.io"]);
+    assert.deepEqual(vwc.webhooks.map((w) => w.name), ["workloads.kindlyguard.io", "quarantine.kindlyguard.io", "policies.kindlyguard.io",
+                                                   "exceptions.kindlyguard.io"]);
     assert.ok(vwc.webhooks[0].namespaceSelector.matchExpressions[0].values.includes("kube-system"));
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Issue 16: the exceptions.* values become serve's --exception-* flags, each only when set.
+describe("exceptions values", () => {
+  test("each value renders its flag, comma-joined", () => {
+    const f = flags(render({ set: ["exceptions.namespaces={security-exceptions,platform}", "exceptions.approverUsers={alice@example.com,bob}",
+                                   "exceptions.approverGroups={security-team}", "exceptions.expiringWarning=72h"], flags: ["--no-hooks"] }));
+    assert.equal(f["exception-namespaces"], "security-exceptions,platform");
+    assert.equal(f["exception-approver-users"], "alice@example.com,bob");
+    assert.equal(f["exception-approver-groups"], "security-team");
+    assert.equal(f["exception-expiring-warning"], "72h");
+  });
+
+  test("the defaults: approver group system:masters, warning a week ahead, no admin namespaces nor approver users", () => {
+    const f = flags(render({ flags: ["--no-hooks"] }));
+    assert.equal(f["exception-approver-groups"], "system:masters");
+    assert.equal(f["exception-expiring-warning"], "168h");
+    assert.equal(f["exception-namespaces"], undefined);
+    assert.equal(f["exception-approver-users"], undefined);
+  });
+
+  test("empty values emit no flag (the binary's defaults apply)", () => {
+    const empty = tmpFile("no-exceptions.yaml", JSON.stringify({ exceptions: { namespaces: [], approverUsers: [], approverGroups: [], expiringWarning: "" } }));
+    const args = container(render({ values: [empty], flags: ["--no-hooks"] })).args;
+    assert.deepEqual(args.filter((a) => a.startsWith("--exception-")), []);
+  });
+
+  test("bad values are refused, naming the value", () => {
+    const refuses = (values, pattern) => {
+      const f = tmpFile("bad.yaml", JSON.stringify(values));
+      assert.throws(() => renderText({ values: [f] }), (e) => e instanceof RenderError && pattern.test(e.message), JSON.stringify(values));
+    };
+    refuses({ exceptions: { namespaces: ["Security"] } }, /exceptions\.namespaces\.0: must match pattern/);
+    refuses({ exceptions: { approverGroups: ["a,b"] } }, /exceptions\.approverGroups\.0: must match pattern/);
+    refuses({ exceptions: { approverUsers: [""] } }, /exceptions\.approverUsers\.0: must NOT have fewer than 1 characters/);
+    refuses({ exceptions: { expiringWarning: "7 days" } }, /exceptions\.expiringWarning: must match pattern/);
+    refuses({ exceptions: { approvers: ["alice"] } }, /exceptions\.approvers: unknown value/);
   });
 });
 

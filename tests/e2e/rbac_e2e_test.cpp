@@ -1,7 +1,8 @@
 // The chart's RBAC is exactly what the binary calls: the real binary, run with the flags the chart
 // passes by default, goes through everything it does (policies and their status, self-managed
 // certificates, leader election, a quarantine and its release, the background audit's reports
-// created, updated and deleted, PolicyViolation Events created and aggregated) against the test
+// created, updated and deleted, PolicyViolation Events created and aggregated, an exception's
+// status and the owner lookups it makes the webhook do) against the test
 // API server as the chart's service account; then every call it made must be granted by the
 // rendered ClusterRole/Role of manifests/install.yaml, and every verb granted must have been used.
 #include <set>
@@ -132,6 +133,27 @@ TEST(ChartRbac, GrantsExactlyWhatTheBinaryCalls) {
     ASSERT_TRUE(server::request("POST", hook.url("/validate"), review_json(privileged_pod("x", "shop").dump()),
                                 {{"Content-Type", "application/json"}}, tls).ok());
   ASSERT_TRUE(api.requests().wait_for({.verb = "patch", .resource = "events"}, 1, 30s));
+  // A SecurityPolicyException: listed and watched, its status written by the leader; one naming
+  // kinds makes the webhook follow ownerReferences, reading each kind of owner there is.
+  api.store().create("securitypolicyexceptions",
+                     {{"apiVersion", "kindlyguard.io/v1alpha1"},
+                      {"kind", "SecurityPolicyException"},
+                      {"metadata", {{"name", "agent"}, {"namespace", "shop"}}},
+                      {"spec", {{"exceptions", json::array({{{"policy", "no-privileged"}, {"rules", {"privileged"}}}})},
+                                {"match", {{"kinds", {"DaemonSet"}}}},
+                                {"reason", "the node agent"}}}});
+  ASSERT_TRUE(api.store().wait_for_object("securitypolicyexceptions", "shop", "agent",
+                                          [](const json& e) { return e.contains("status"); }, 30s));
+  const std::vector<std::pair<std::string, std::string>> owners = {
+      {"apps/v1", "ReplicaSet"}, {"apps/v1", "Deployment"}, {"apps/v1", "StatefulSet"}, {"apps/v1", "DaemonSet"},
+      {"batch/v1", "Job"},       {"batch/v1", "CronJob"},   {"v1", "ReplicationController"}};
+  for (const auto& [api_version, kind] : owners) {
+    json owned = privileged_pod("owned", "shop");
+    owned["metadata"]["ownerReferences"] = json::array(
+        {{{"apiVersion", api_version}, {"kind", kind}, {"name", "gone"}, {"uid", "u-" + kind}, {"controller", true}}});
+    ASSERT_TRUE(server::request("POST", hook.url("/validate"), review_json(owned.dump()),
+                                {{"Content-Type", "application/json"}}, tls).ok());
+  }
 
   std::set<Permission> used;
   for (const auto& p : api.requests().permissions(kUser)) used.insert(p);

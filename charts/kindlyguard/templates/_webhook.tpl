@@ -1,8 +1,13 @@
-{{/* How every webhook entry reaches kindlyguard: pass (dict "ctx" $ "caBundle" BUNDLE). */}}
+{{/* How every webhook entry reaches kindlyguard: pass (dict "ctx" $ "caBundle" BUNDLE), and
+"sideEffects" "None" for an entry whose reviews record nothing. */}}
 {{- define "kindlyguard.webhookConnection" -}}
 admissionReviewVersions: [v1]
+{{- if .sideEffects }}
+sideEffects: {{ .sideEffects }}
+{{- else }}
 # The webhook records Events and metrics, but never on a dry run.
 sideEffects: NoneOnDryRun
+{{- end }}
 timeoutSeconds: {{ .ctx.Values.webhook.timeoutSeconds }}
 # Requests for other versions of these resources (apps/v1beta2, ...) are converted and judged too.
 matchPolicy: Equivalent

@@ -1,6 +1,9 @@
 #pragma once
 // POST /validate: AdmissionReview in, AdmissionReview out. Decodes, asks the core, encodes, and
 // tells the observers (audit log, metrics, events) what was decided. Thread-safe.
+// Pods and workloads go to the policies (with the SecurityPolicyExceptions in force);
+// SecurityPolicy and SecurityPolicyException writes go to resource_validation.hpp instead, and
+// are judged even before a policy set is loaded, since they need none.
 
 #include <chrono>
 #include <functional>
@@ -8,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kindlyguard/admission/resource_validation.hpp"
 #include "kindlyguard/admission/review.hpp"
 #include "kindlyguard/policy/policy_store.hpp"
 
@@ -54,15 +58,33 @@ class Handler {
   // applies the webhook's failurePolicy: Fail rejects, Ignore admits. (`allowed: true` would admit
   // what was never judged; `allowed: false` would reject even under Ignore.)
   void require_policy_set(std::function<std::string()> missing) { missing_policy_set_ = std::move(missing); }
+  // The SecurityPolicyExceptions in force (read once per request; a null set applies none) and
+  // the lookup that follows ownerReferences to a pod's top owner (empty: none is followed).
+  void set_exceptions(std::function<policy::ExceptionSetPtr()> exceptions, policy::OwnerLookupFn owners = {});
+  // The clock that decides an exception's expiry; the system clock unless a test sets another.
+  void set_clock(std::function<policy::Seconds()> now);
+  // Who may write SecurityPolicyExceptions, checked on their CREATE and UPDATE.
+  void set_exception_approval(ExceptionApproval approval);
+  // Called on the request thread after an approved SecurityPolicyException CREATE or UPDATE (not
+  // for dry runs), with the approving request: cluster mode records an Event on the exception.
+  // The API server may still fail the write afterwards (another webhook, a conflict).
+  void on_exception_approved(std::function<void(const policy::Request&)> hook) { exception_approved_ = std::move(hook); }
 
   Outcome handle(std::string_view body) const;
 
  private:
+  policy::Decision decide(const policy::Request& req) const;
+
   const policy::PolicyStore& store_;
   policy::NamespaceLabelsFn namespace_labels_;
   std::vector<DecisionObserver*> observers_;
   std::vector<RequestGuard> guards_;
   std::function<std::string()> missing_policy_set_;
+  std::function<policy::ExceptionSetPtr()> exceptions_;
+  policy::OwnerLookupFn owners_;
+  std::function<policy::Seconds()> now_;
+  ExceptionApproval approval_;
+  std::function<void(const policy::Request&)> exception_approved_;
 };
 
 // {"error": "...", "status": 400} as the body of a 4xx answer.

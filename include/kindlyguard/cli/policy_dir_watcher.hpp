@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "kindlyguard/policy/exception_store.hpp"
 #include "kindlyguard/policy/policy_store.hpp"
 
 namespace kindlyguard::cli {
@@ -35,6 +36,9 @@ class PolicyDirWatcher {
                    OnLoaded on_loaded = {}, OnResult on_result = {});
   ~PolicyDirWatcher();
 
+  // SecurityPolicyExceptions in the same files go to `exceptions`, replaced with each valid set
+  // (one load installs both; an error in either kind keeps both old sets). Set before load().
+  void set_exception_store(policy::ExceptionStore* exceptions) { exceptions_ = exceptions; }
   // Loads once; false (with errors logged) when the directory holds an invalid set.
   bool load();
   void start();
@@ -47,10 +51,12 @@ class PolicyDirWatcher {
 
  private:
   std::string fingerprint() const;
+  void install_exceptions(std::vector<policy::SecurityPolicyException> loaded);
   void loop();
 
   std::string dir_;
   policy::PolicyStore& store_;
+  policy::ExceptionStore* exceptions_ = nullptr;
   std::chrono::milliseconds interval_;
   OnLoaded on_loaded_;
   OnResult on_result_;

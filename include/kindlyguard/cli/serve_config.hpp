@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kindlyguard/admission/quarantine_guard.hpp"
+#include "kindlyguard/admission/resource_validation.hpp"
 #include "kindlyguard/cli/flags.hpp"
 #include "kindlyguard/controller/operator.hpp"
 #include "kindlyguard/util/log.hpp"
@@ -42,6 +43,7 @@ struct ServeConfig {
   std::string namespaces_file;
   std::optional<controller::OperatorConfig> cluster;
   admission::QuarantineGuardConfig quarantine_guard;  // pod_lookup is the caller's to set
+  admission::ExceptionApproval exception_approval;    // both modes
 };
 
 // Every flag of `serve`, in the order --help lists them.

@@ -29,6 +29,16 @@ inline const ResourceRef events{"events.k8s.io", "v1", "events", true, "Event"};
 inline const ResourceRef leases{"coordination.k8s.io", "v1", "leases", true, "Lease"};
 inline const ResourceRef network_policies{"networking.k8s.io", "v1", "networkpolicies", true, "NetworkPolicy"};
 inline const ResourceRef security_policies{"kindlyguard.io", "v1alpha1", "securitypolicies", false, "SecurityPolicy"};
+inline const ResourceRef security_policy_exceptions{"kindlyguard.io", "v1alpha1", "securitypolicyexceptions", true,
+                                                    "SecurityPolicyException"};
+// The controllers a pod's ownerReferences may lead to (SecurityPolicyException match.kinds).
+inline const ResourceRef replica_sets{"apps", "v1", "replicasets", true, "ReplicaSet"};
+inline const ResourceRef deployments{"apps", "v1", "deployments", true, "Deployment"};
+inline const ResourceRef stateful_sets{"apps", "v1", "statefulsets", true, "StatefulSet"};
+inline const ResourceRef daemon_sets{"apps", "v1", "daemonsets", true, "DaemonSet"};
+inline const ResourceRef jobs{"batch", "v1", "jobs", true, "Job"};
+inline const ResourceRef cron_jobs{"batch", "v1", "cronjobs", true, "CronJob"};
+inline const ResourceRef replication_controllers{"", "v1", "replicationcontrollers", true, "ReplicationController"};
 inline const ResourceRef policy_reports{"wgpolicyk8s.io", "v1alpha2", "policyreports", true, "PolicyReport"};
 inline const ResourceRef cluster_policy_reports{"wgpolicyk8s.io", "v1alpha2", "clusterpolicyreports", false,
                                                 "ClusterPolicyReport"};

@@ -7,7 +7,8 @@
 //   written only when it says something new (status_write_due): an idle cluster costs no writes;
 // - one PolicyReport (wgpolicyk8s.io/v1alpha2) named "kindlyguard" per namespace with judged pods,
 //   replaced (never appended to), bounded by max_results, written only when its content changed
-//   (timestamps of unchanged results are kept), deleted when the namespace has none left;
+//   (timestamps of unchanged results are kept), deleted when the namespace has none left; what a
+//   SecurityPolicyException excused is a `skip` result with the exception in its properties;
 // - spec.onViolation.quarantine: violators get the quarantine label, with an Event naming the policy;
 // - the compliance ratio, for metrics.
 // Without the PolicyReport CRD or the permission (policyReports disabled in the chart) the reports
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -49,6 +51,18 @@ struct BackgroundAuditOptions {
   // lastAuditTime is refreshed at least this often while the count stays the same, so that it
   // still shows the audit is alive: one write per policy per period, not one per audit.
   std::chrono::milliseconds status_refresh{std::chrono::hours(1)};
+  // The SecurityPolicyExceptions in force (empty: none), applied as in the webhook, with the owner
+  // lookup that follows ownerReferences; expiry by the audit's own clock, so an expired exception
+  // is ignored by the very next audit.
+  std::function<policy::ExceptionSetPtr()> exceptions;
+  policy::OwnerLookupFn owners;
+  // After each audit: the pods each exception excused something for (status.matchedObjects).
+  std::function<void(const std::map<std::string, std::size_t>& matches, policy::Seconds at)> on_exceptions;
+  // The wall clock; tests substitute their own.
+  std::function<std::chrono::system_clock::time_point()> now;
+  // The audit interval: an exception that excused something and expires before the next periodic
+  // audit brings an audit at its expiresAt, so the reports stop showing `skip` at that second.
+  std::chrono::milliseconds interval{0};
 };
 
 // What this process last wrote to one policy's status.

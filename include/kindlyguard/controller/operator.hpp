@@ -13,6 +13,7 @@
 
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/controller/operator_config.hpp"
+#include "kindlyguard/controller/owner_lookup.hpp"
 
 namespace kindlyguard::controller {
 
@@ -31,7 +32,8 @@ class Operator {
   // Stops the controllers (releasing the lease), then the informers.
   void stop();
 
-  // "" once the SecurityPolicy and Namespace informers have synced: the webhook may judge.
+  // "" once the SecurityPolicy, Namespace and SecurityPolicyException informers have synced: the
+  // webhook may judge (before the exceptions are known it would deny what one excuses).
   std::string not_synced_reason() const;
   // not_synced_reason(), then every controller's readiness check: what /readyz reports.
   std::string not_ready_reason() const;
@@ -45,6 +47,15 @@ class Operator {
   client::SharedInformers& informers() { return *informers_; }
   EventRecorder& events() { return *events_; }
   const OperatorConfig& config() const { return config_; }
+
+  // For the webhook: the SecurityPolicyExceptions in force (kept by the informer), the lookup
+  // that follows a pod's ownerReferences to its top owner (GETs with a tight deadline, cached),
+  // and the observer that records which exception excused something (status.lastUsed).
+  policy::ExceptionStore& exceptions() { return exception_store_; }
+  policy::OwnerLookupFn owner_lookup() { return owners_->fn(); }
+  admission::DecisionObserver* exception_usage() { return &exception_usage_; }
+  // The Event "ExceptionApproved" on the exception, naming who wrote it (Handler::on_exception_approved).
+  void record_exception_approved(const policy::Request& request);
 
  private:
   Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api, policy::PolicyStore& store,
@@ -62,6 +73,11 @@ class Operator {
   client::Informer* policies_ = nullptr;
   client::Informer* namespaces_ = nullptr;
   LivePolicies live_;
+  client::Informer* exception_informer_ = nullptr;
+  policy::ExceptionStore exception_store_;
+  LiveExceptions live_exceptions_;
+  ExceptionUsage exception_usage_;
+  std::unique_ptr<OwnerLookup> owners_;
   std::unique_ptr<OperatorContext> context_;
   std::unique_ptr<admission::DecisionObserver> violation_events_;
   std::vector<std::unique_ptr<Controller>> controllers_;

@@ -16,10 +16,13 @@
 #include "kindlyguard/client/shared_informers.hpp"
 #include "kindlyguard/controller/controller.hpp"
 #include "kindlyguard/controller/event_recorder.hpp"
+#include "kindlyguard/controller/exception_usage.hpp"
+#include "kindlyguard/controller/live_exceptions.hpp"
 #include "kindlyguard/controller/live_policies.hpp"
 #include "kindlyguard/controller/operator_sink.hpp"
 #include "kindlyguard/controller/quarantine.hpp"
 #include "kindlyguard/policy/evaluate.hpp"
+#include "kindlyguard/policy/exception_store.hpp"
 #include "kindlyguard/policy/policy_store.hpp"
 #include "kindlyguard/util/result.hpp"
 
@@ -51,6 +54,12 @@ struct CertificatesConfig {
   std::chrono::seconds cert_validity{std::chrono::hours(8760)};
 };
 
+struct ExceptionsConfig {
+  std::vector<std::string> admin_namespaces;  // --exception-namespaces
+  // ExceptionExpiring Events this long before an exception's expiresAt.
+  std::chrono::seconds expiring_warning{std::chrono::hours(168)};
+};
+
 struct OperatorConfig {
   ApiConnection api;
   bool leader_elect = true;
@@ -61,6 +70,7 @@ struct OperatorConfig {
   QuarantineConfig quarantine;
   BackgroundAuditConfig audit;
   CertificatesConfig certs;
+  ExceptionsConfig exceptions;
   // PolicyViolation Events for the webhook's denied, warned and audited requests (every replica).
   bool violation_events = true;
 };
@@ -85,7 +95,18 @@ class OperatorContext {
   OperatorSink& sink;
   client::Informer& policies;               // SecurityPolicies, cluster-wide
   policy::NamespaceLabelsFn namespace_labels;  // from the Namespace informer
-  std::function<bool()> caches_synced;      // the policy and namespace informers have synced
+  std::function<bool()> caches_synced;      // the policy, namespace and exception informers have synced
+
+  // SecurityPolicyExceptions: the informer (all namespaces), what was made of each object, the
+  // set in force, their use (webhook and audit) and the owner lookup that follows ownerReferences.
+  // Set by the Operator before any factory runs.
+  struct Exceptions {
+    client::Informer* informer = nullptr;
+    LiveExceptions* live = nullptr;
+    policy::ExceptionStore* store = nullptr;
+    ExceptionUsage* usage = nullptr;
+    policy::OwnerLookupFn owners;
+  } exceptions;
 
   // A further condition for /readyz ("" = fine), checked on every probe from then on.
   void add_readiness_check(std::function<std::string()> check) { readiness_checks_.push_back(std::move(check)); }

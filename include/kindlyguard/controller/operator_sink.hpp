@@ -30,6 +30,10 @@ class OperatorSink {
   // The quarantine controller (leader only; zeros when leadership ends).
   virtual void set_quarantined_pods(std::size_t /*n*/) {}
   virtual void set_quarantine_leaks(std::size_t /*n*/) {}
+  // SecurityPolicyExceptions by state ("active", "expired", "invalid"), and each expiry as it
+  // happens (the exception status controller, leader only).
+  virtual void set_exceptions(const std::map<std::string, std::size_t>& /*by_state*/) {}
+  virtual void count_exception_expired() {}
 };
 
 }  // namespace kindlyguard::controller

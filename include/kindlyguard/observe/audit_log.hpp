@@ -1,8 +1,12 @@
 #pragma once
 // One JSON line per admission decision, on stdout, for `kubectl logs | jq`:
 // time, uid, operation, user, groups, namespace, kind, name, decision, dryRun, policies,
-// violations (policy, rule, enforcement, container, field, message), latencyMicros.
-// Lines never carry object contents, so no env value or token can leak through them.
+// violations (policy, rule, enforcement, container, field, message), latencyMicros;
+// exempted (policy, rule, container, field, exception: "ns/name") for what SecurityPolicyExceptions
+// excused; exceptionApprovedBy (the user) for an approved SecurityPolicyException write; message
+// for a denial that is not a policy's (a guard's, or a refused SecurityPolicy/Exception: its field
+// paths and the parser's words, which may quote the offending value of that policy field).
+// Lines never carry a pod's or workload's contents, so no env value or token can leak through them.
 
 #include <cstdio>
 #include <mutex>

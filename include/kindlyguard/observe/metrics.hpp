@@ -34,6 +34,9 @@ class Metrics : public admission::DecisionObserver, public controller::OperatorS
   // "ADDR:PORT" actually bound (the port is resolved when --metrics-listen asked for port 0).
   std::string listening_address() const;
 
+  // Also counts kindly_security_exceptions_used_total once per exception that excused something;
+  // its `exception` label takes at most this many distinct values, then "other".
+  static constexpr std::size_t kMaxExceptionLabels = 1000;
   void on_decision(const policy::Request& request, const policy::Decision& decision,
                    std::chrono::microseconds latency) override;
   void on_rejected_review(const std::string& reason) override;
@@ -63,6 +66,10 @@ class Metrics : public admission::DecisionObserver, public controller::OperatorS
   // another NetworkPolicy still lets traffic reach or leave.
   void set_quarantined_pods(std::size_t n) override;
   void set_quarantine_leaks(std::size_t n) override;
+  // kindly_security_exceptions{state="active|expired|invalid"} and
+  // kindly_security_exceptions_expired_total (the exception status controller).
+  void set_exceptions(const std::map<std::string, std::size_t>& by_state) override;
+  void count_exception_expired() override;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -85,12 +92,18 @@ class Metrics : public admission::DecisionObserver, public controller::OperatorS
   prometheus::Gauge* quarantined_pods_;
   prometheus::Gauge* quarantine_leaks_;
   prometheus::Gauge* policy_set_degraded_;
+  prometheus::Family<prometheus::Gauge>* exceptions_;
+  prometheus::Counter* exceptions_expired_;
   // The per-review counters by label values. Family::Add builds a label map, hashes it and takes
   // the family's lock, 0.4 µs a call and once per violation (bench_hotspots Metrics/*); children
   // are never removed, so their addresses can be kept.
   class CounterCache;
   std::unique_ptr<CounterCache> request_counters_;
   std::unique_ptr<CounterCache> violation_counters_;
+  // kindly_security_exceptions_used_total{exception="<ns>/<name>"}: bounded (see metrics.cpp).
+  prometheus::Family<prometheus::Counter>* exceptions_used_;
+  class BoundedLabel;
+  std::unique_ptr<BoundedLabel> exception_labels_;
 };
 
 }  // namespace kindlyguard::observe

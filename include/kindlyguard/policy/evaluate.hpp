@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kindlyguard/k8s/label_selector.hpp"
+#include "kindlyguard/policy/exception.hpp"
 #include "kindlyguard/policy/model.hpp"
 #include "kindlyguard/policy/pod_view.hpp"
 
@@ -36,6 +37,7 @@ struct Request {
   Operation operation = Operation::Create;
   std::string kind;          // request.kind.kind, e.g. "Pod", "Deployment"
   std::string resource;      // request.resource.resource, e.g. "pods"
+  std::string group;         // request.resource.group: "" (core), "apps", "kindlyguard.io"
   std::string sub_resource;  // "", "ephemeralcontainers", "status", ...
   std::string namespace_;
   std::string name;
@@ -58,6 +60,9 @@ struct Decision {
   std::vector<std::string> warnings;                    // one short line per Warn violation
   std::map<std::string, std::string> audit_annotations; // Audit violations, by policy
   std::vector<Violation> violations;                    // all of them, for logs, Events, metrics
+  // What SecurityPolicyExceptions excused: never silent (a warning names each exception, the
+  // audit log records them), but neither denied nor counted as violations.
+  std::vector<ExcusedViolation> excused;
   std::vector<std::string> matched_policies;
   std::string note;          // why not judged, for logs
 };
@@ -77,11 +82,18 @@ bool policy_matches(const SecurityPolicy& policy, const std::string& ns, const P
 
 // Every violation of every policy that selects the object, as `kindlyguard check` and the
 // background audit see it: there is no request, so no user exemptions and no operation rules.
+// Exceptions in `exceptions` apply as in the webhook; what they excuse goes to `excused` when given.
 std::vector<Violation> judge_all(const PolicySet& set, const std::string& ns, const PodView& pod,
-                                 const NamespaceLabelsFn& namespace_labels);
+                                 const NamespaceLabelsFn& namespace_labels, const ExceptionScope& exceptions = {},
+                                 std::vector<ExcusedViolation>* excused = nullptr);
 
 // The whole admission decision for one request.
-Decision evaluate(const PolicySet& set, const Request& request, const NamespaceLabelsFn& namespace_labels);
+Decision evaluate(const PolicySet& set, const Request& request, const NamespaceLabelsFn& namespace_labels,
+                  const ExceptionScope& exceptions = {});
+
+// The admission warning for what one exception excused: "kindlyguard: SecurityPolicyException
+// monitoring/node-exporter excuses baseline-deny/pss/hostPorts, ... (reason: ...; expires ...)".
+std::vector<std::string> excuse_warnings(const std::vector<ExcusedViolation>& excused, const ExceptionSet* set);
 
 // The default labels lookup for standalone mode: every namespace exists with its name label.
 NamespaceLabelsFn name_only_namespace_labels();

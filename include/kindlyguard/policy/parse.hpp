@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kindlyguard/policy/exception.hpp"
 #include "kindlyguard/policy/model.hpp"
 #include "kindlyguard/util/result.hpp"
 
@@ -46,12 +47,15 @@ struct PolicyParseError {
 
 struct ParsedPolicies {
   std::vector<SecurityPolicy> policies;
+  // SecurityPolicyExceptions found among the documents (`check` and --policy-dir read both kinds
+  // from the same files); namespace/name used twice is an error on the second.
+  std::vector<SecurityPolicyException> exceptions;
   std::vector<PolicyParseError> errors;
 };
 
-// Every SecurityPolicy in a YAML or JSON text (JSON is YAML, but JSON input gets JSON's error
-// positions). Documents of other kinds are errors; `kind: List` (and SecurityPolicyList) is
-// unpacked. Every problem of every document is reported (at most 20 per document), each document
+// Every SecurityPolicy and SecurityPolicyException in a YAML or JSON text (JSON is YAML, but JSON input gets JSON's error
+// positions). Documents of other kinds are errors; `kind: List` (and SecurityPolicyList,
+// SecurityPolicyExceptionList) is unpacked. Every problem of every document is reported (at most 20 per document), each document
 // on its own: one broken policy does not hide the valid ones, and the caller decides whether a
 // partial set may apply. A YAML syntax error ends the stream there (what came before is kept).
 // A name used twice is an error on the second. Empty or comment-only text is zero policies.

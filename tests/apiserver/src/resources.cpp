@@ -4,6 +4,7 @@
 #include <cctype>
 #include <mutex>
 #include <stdexcept>
+#include <tuple>
 
 namespace kindly::testapi {
 
@@ -88,6 +89,15 @@ ResourceRegistry ResourceRegistry::with_defaults() {
   auto rs = make("apps", "v1", "ReplicaSet", "replicasets", true, true, {"rs"});
   rs.categories = {"all"};
   reg.add(rs);
+  for (auto [group, kind, plural, short_name] :
+       {std::tuple{"apps", "StatefulSet", "statefulsets", "sts"}, std::tuple{"apps", "DaemonSet", "daemonsets", "ds"},
+        std::tuple{"batch", "Job", "jobs", ""}, std::tuple{"batch", "CronJob", "cronjobs", "cj"}}) {
+    auto w = make(group, "v1", kind, plural, true, true);
+    if (*short_name) w.short_names = {short_name};
+    w.categories = {"all"};
+    reg.add(w);
+  }
+  reg.add(make("", "v1", "ReplicationController", "replicationcontrollers", true, true, {"rc"}));
   reg.add(make("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration",
                "validatingwebhookconfigurations", false, false));
   reg.add(make("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, true,
@@ -97,6 +107,11 @@ ResourceRegistry ResourceRegistry::with_defaults() {
   secpol.custom = true;
   secpol.categories = {"kindlyguard"};
   reg.add(secpol);
+  auto secpolex = make("kindlyguard.io", "v1alpha1", "SecurityPolicyException", "securitypolicyexceptions", true, true,
+                       {"secpolex"});
+  secpolex.custom = true;
+  secpolex.categories = {"kindlyguard"};
+  reg.add(secpolex);
   auto polr = make("wgpolicyk8s.io", "v1alpha2", "PolicyReport", "policyreports", true, false, {"polr"});
   polr.custom = true;
   reg.add(polr);
