@@ -2,10 +2,12 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "kindly_test_apiserver/discovery.hpp"
 #include "kindly_test_apiserver/patch.hpp"
 #include "kindly_test_apiserver/tables.hpp"
+#include "event_conversion.hpp"
 #include "protobuf.hpp"
 #include "server_impl.hpp"
 #include "util.hpp"
@@ -69,6 +71,22 @@ json list_item(const ResourceInfo& r, json obj) {
     obj.erase("apiVersion");
   }
   return obj;
+}
+
+// A core/v1 Event list also shows the events.k8s.io/v1 Events (converted), as the real server
+// serves one Event in both APIs; a core Event of the same namespace and name wins.
+void append_events_v1(const ObjectStore& store, std::vector<json>& items, const std::string& ns,
+                      const ListOptions& opts) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const json& o : items) seen.emplace(o["metadata"].value("namespace", ""), o["metadata"].value("name", ""));
+  for (const json& e : store.list("events.events.k8s.io", ns)) {
+    json core = core_event_from_events_v1(e);
+    const json& md = core["metadata"];
+    if (seen.count({md.value("namespace", ""), md.value("name", "")})) continue;
+    if (!opts.labels.matches(md.value("labels", json()))) continue;
+    if (!opts.fields.matches(core)) continue;
+    items.push_back(std::move(core));
+  }
 }
 
 ListOptions parse_list_options(const ResourceInfo& r, const Query& q, const RequestInfo& info) {
@@ -245,12 +263,14 @@ bool TestApiServer::Impl::handle_non_resource(HttpRequest& req, Connection& conn
     if (!doc.is_null()) return reply(req, conn, 200, doc, &rec);
   }
   if (parts.size() == 2 && parts[0] == "openapi" && parts[1] == "v3") {
-    return reply(req, conn, 200, discovery::openapi_v3_root(registry), &rec);
+    return reply(req, conn, 200, discovery::openapi_v3_root(registry, store.list("customresourcedefinitions")), &rec);
   }
   if (parts.size() >= 4 && parts[0] == "openapi" && parts[1] == "v3") {
     json doc;
-    if (parts[2] == "api" && parts.size() == 4) doc = discovery::openapi_v3_group_version(registry, "", parts[3]);
-    if (parts[2] == "apis" && parts.size() == 5) doc = discovery::openapi_v3_group_version(registry, parts[3], parts[4]);
+    const auto crds = store.list("customresourcedefinitions");
+    if (parts[2] == "api" && parts.size() == 4) doc = discovery::openapi_v3_group_version(registry, "", parts[3], crds);
+    if (parts[2] == "apis" && parts.size() == 5)
+      doc = discovery::openapi_v3_group_version(registry, parts[3], parts[4], crds);
     if (!doc.is_null()) return reply(req, conn, 200, doc, &rec);
   }
   throw errors::resource_not_found_path();
@@ -313,6 +333,10 @@ bool TestApiServer::Impl::handle_resource(HttpRequest& req, Connection& conn, co
     if (status_sub) throw errors::method_not_supported(r, "list");
     const ListOptions opts = parse_list_options(r, q, info);
     ListResult res = store.list(r, ns, opts);
+    // Converted events.k8s.io/v1 Events come on the last page, outside limit and continue.
+    if (r.group.empty() && r.plural == "events" && opts.continue_token.empty() && res.continue_token.empty()) {
+      append_events_v1(store, res.items, ns, opts);
+    }
     if (table) {
       return reply(req, conn, 200, to_table(r, res.items, table_opts(std::to_string(res.resource_version), res.continue_token)),
                    &rec);

@@ -89,16 +89,57 @@ json version_info() {
           {"platform", "linux/amd64"}};
 }
 
-json openapi_v3_root(const ResourceRegistry& reg) {
+json openapi_v3_root(const ResourceRegistry& reg, const std::vector<json>& crds) {
   json paths = json::object();
   for (const auto& [g, v] : reg.group_versions()) {
     const std::string p = gv_path(g, v);
-    paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p + "?hash=" + std::to_string(std::hash<std::string>{}(p))}};
+    const std::size_t hash = std::hash<std::string>{}(openapi_v3_group_version(reg, g, v, crds).dump());
+    paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p + "?hash=" + std::to_string(hash)}};
   }
   return {{"paths", paths}};
 }
 
-json openapi_v3_group_version(const ResourceRegistry& reg, const std::string& group, const std::string& version) {
+namespace {
+
+// The schema name the real server gives a custom kind: the reversed group, version and kind
+// (kindlyguard.io v1alpha1 SecurityPolicy -> io.kindlyguard.v1alpha1.SecurityPolicy).
+std::string schema_name(const std::string& group, const std::string& version, const std::string& kind) {
+  std::string reversed;
+  std::size_t end = group.size();
+  while (true) {
+    const std::size_t dot = group.rfind('.', end == 0 ? 0 : end - 1);
+    const std::size_t start = dot == std::string::npos ? 0 : dot + 1;
+    reversed += (reversed.empty() ? "" : ".") + group.substr(start, end - start);
+    if (dot == std::string::npos) break;
+    end = dot;
+  }
+  return reversed + "." + version + "." + kind;
+}
+
+// components.schemas for the CRDs of one group version: each served version's openAPIV3Schema
+// tagged with its group-version-kind, which is how kubectl explain finds a kind's schema.
+json crd_schemas(const std::string& group, const std::string& version, const std::vector<json>& crds) {
+  json schemas = json::object();
+  for (const json& crd : crds) {
+    const json& spec = crd.value("spec", json::object());
+    if (spec.value("group", "") != group) continue;
+    const std::string kind = spec.value("names", json::object()).value("kind", "");
+    for (const json& v : spec.value("versions", json::array())) {
+      if (v.value("name", "") != version || !v.value("served", true)) continue;
+      const json& validation = v.value("schema", json::object());
+      if (!validation.contains("openAPIV3Schema")) continue;
+      json schema = validation["openAPIV3Schema"];
+      schema["x-kubernetes-group-version-kind"] = json::array({{{"group", group}, {"version", version}, {"kind", kind}}});
+      schemas[schema_name(group, version, kind)] = std::move(schema);
+    }
+  }
+  return schemas;
+}
+
+}  // namespace
+
+json openapi_v3_group_version(const ResourceRegistry& reg, const std::string& group, const std::string& version,
+                              const std::vector<json>& crds) {
   json paths = json::object();
   for (const ResourceInfo* r : reg.all()) {
     if (r->group != group || r->version != version) continue;
@@ -124,7 +165,7 @@ json openapi_v3_group_version(const ResourceRegistry& reg, const std::string& gr
   return {{"openapi", "3.0.0"},
           {"info", {{"title", "Kubernetes"}, {"version", kServerVersion}}},
           {"paths", paths},
-          {"components", {{"schemas", json::object()}}}};
+          {"components", {{"schemas", crd_schemas(group, version, crds)}}}};
 }
 
 }  // namespace kindly::testapi::discovery

@@ -98,6 +98,14 @@ ResourceRegistry ResourceRegistry::with_defaults() {
     reg.add(w);
   }
   reg.add(make("", "v1", "ReplicationController", "replicationcontrollers", true, true, {"rc"}));
+  // What `kubectl apply -f manifests/install.yaml` creates besides the above: stored, not enforced
+  // (the server authorizes by its own authorizer, not by RBAC objects; nothing evicts).
+  for (auto [kind, plural, namespaced] :
+       {std::tuple{"ClusterRole", "clusterroles", false}, std::tuple{"ClusterRoleBinding", "clusterrolebindings", false},
+        std::tuple{"Role", "roles", true}, std::tuple{"RoleBinding", "rolebindings", true}}) {
+    reg.add(make("rbac.authorization.k8s.io", "v1", kind, plural, namespaced, false));
+  }
+  reg.add(make("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, true, {"pdb"}));
   reg.add(make("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration",
                "validatingwebhookconfigurations", false, false));
   reg.add(make("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, true,
