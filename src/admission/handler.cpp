@@ -23,11 +23,11 @@ namespace {
 // field a rule reads, so a mistyped field is a 400 denial naming it, not an exception), a denial
 // that says so. Refused rather than answered 500: an input that breaks the judge must not be
 // admitted under failurePolicy Ignore.
-policy::Decision evaluate_or_refuse(const policy::PolicySet& set, const policy::Request& req,
-                                    const policy::NamespaceLabelsFn& namespace_labels,
-                                    const policy::ExceptionScope& exceptions) {
+// The same holds for the validation of kindlyguard's own resources.
+template <class Judge>
+policy::Decision judge_or_refuse(Judge&& judge) {
   try {
-    return policy::evaluate(set, req, namespace_labels, exceptions);
+    return judge();
   } catch (const std::exception& e) {
     policy::Decision d;
     d.judged = true;
@@ -52,11 +52,13 @@ void Handler::set_clock(std::function<policy::Seconds()> now) { now_ = std::move
 void Handler::set_exception_approval(ExceptionApproval approval) { approval_ = std::move(approval); }
 
 policy::Decision Handler::decide(const policy::Request& req) const {
-  if (is_own_resource(req)) return validate_own_resource(req, approval_);
+  if (is_own_resource(req)) return judge_or_refuse([&] { return validate_own_resource(req, approval_); });
   policy::PolicySetPtr set = store_.get();  // one set for the whole request
   policy::ExceptionSetPtr exceptions = exceptions_ ? exceptions_() : nullptr;  // and one exception set
   policy::Seconds now = now_ ? now_() : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  return evaluate_or_refuse(*set, req, namespace_labels_, policy::ExceptionScope{exceptions.get(), now, owners_});
+  return judge_or_refuse([&] {
+    return policy::evaluate(*set, req, namespace_labels_, policy::ExceptionScope{exceptions.get(), now, owners_});
+  });
 }
 
 Outcome Handler::handle(std::string_view body) const {

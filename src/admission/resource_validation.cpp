@@ -69,7 +69,7 @@ policy::Decision judge_exception(const policy::Request& r, const ExceptionApprov
   json with_namespace;
   auto md = object->find("metadata");
   const bool fill = md == object->end() || md->is_null() || (md->is_object() && !md->contains("namespace"));
-  if (!r.namespace_.empty() && fill) {  // a metadata of the wrong type is the validator's to report
+  if (!r.namespace_.empty() && object->is_object() && fill) {  // a metadata of the wrong type is the validator's to report
     with_namespace = *object;
     with_namespace["metadata"]["namespace"] = r.namespace_;
     object = &with_namespace;

@@ -231,3 +231,21 @@ TEST(ResourceValidationMessage, LongListsAreCapped) {
 
 }  // namespace
 }  // namespace kindlyguard::admission
+
+namespace kindlyguard::admission {
+namespace {
+
+// A forged review whose object is not a map at all is answered, never thrown out of the handler:
+// the decoder refuses it (400 naming request.object) before any validation runs.
+TEST_F(ResourceValidation, AnObjectThatIsNotAMapIsRefusedNotThrown) {
+  for (const json& object : {json::array({1, 2}), json("text"), json(42)}) {
+    json rv = review(exception_object(), "securitypolicyexceptions", "CREATE", "carol");
+    rv["request"]["object"] = object;
+    auto out = handler.handle(rv.dump());
+    EXPECT_EQ(out.http_status, 400) << object.dump();
+    EXPECT_THAT(out.body, HasSubstr("request.object")) << object.dump();
+  }
+}
+
+}  // namespace
+}  // namespace kindlyguard::admission
