@@ -56,7 +56,8 @@ test-sanitize: deps
 	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DKINDLY_SANITIZE=ON -DKINDLY_BUILD_BENCH=OFF \
 	  -DCMAKE_C_COMPILER=$(SANITIZE_CC) -DCMAKE_CXX_COMPILER=$(SANITIZE_CXX) $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
-	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS)
+	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizer/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS)
 
 # libFuzzer targets (fuzz/, built with clang, ASan and UBSan in $(FUZZ_DIR)), each run for
 # FUZZ_SECONDS; a crash, hang or leak fails and leaves its input in $(FUZZ_DIR)/artifacts/.
