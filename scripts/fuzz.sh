@@ -50,6 +50,7 @@ seeds_for() {
   case "$1" in
     fuzz_admission_review) echo examples/reviews ;;
     fuzz_policy_yaml) echo examples/policies examples/pods crds ;;
+    fuzz_source_map) echo examples/pods examples/tests ;;
     *) ;;
   esac
 }

@@ -5,7 +5,6 @@
 #include "kindlyguard/policy/pod_schema.hpp"
 
 namespace kindlyguard::policy {
-namespace {
 
 // Where each judged kind keeps its pod template, as a JSON path and as a field-path prefix.
 struct TemplateLocation {
@@ -13,6 +12,8 @@ struct TemplateLocation {
   std::array<std::string_view, 4> keys;  // path to the pod-carrying object (metadata + spec)
   std::string_view prefix;               // field path of that object's spec
 };
+
+namespace {
 
 constexpr TemplateLocation kLocations[] = {
     {"Pod", {}, "spec"},
@@ -25,6 +26,10 @@ constexpr TemplateLocation kLocations[] = {
     {"Job", {"spec", "template"}, "spec.template.spec"},
     {"CronJob", {"spec", "jobTemplate", "spec", "template"}, "spec.jobTemplate.spec.template.spec"},
 };
+
+// Where Deployments and their like keep the pod: also the shape of a custom kind judged by its
+// spec.template (Argo Rollouts, OpenKruise CloneSets, ...).
+constexpr TemplateLocation kWorkloadTemplate = {"", {"spec", "template"}, "spec.template.spec"};
 
 const TemplateLocation* location_of(std::string_view kind) {
   for (const auto& l : kLocations)
@@ -162,7 +167,25 @@ Result<PodView> PodView::from_object(const json& object) {
                      " carries no pod spec; expected Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, "
                      "ReplicationController, Job, CronJob or PodTemplate",
                  "kind"};
+  return build(object, kind, *loc);
+}
 
+bool PodView::has_pod_template(const json& object) {
+  const json& kind = member_at(object, "kind");
+  if (!kind.is_string() || is_judged_kind(kind.get_ref<const std::string&>())) return false;
+  const json& spec = member_at(member_at(member_at(object, "spec"), "template"), "spec");
+  return member_at(spec, "containers").is_array();
+}
+
+Result<PodView> PodView::from_pod_template(const json& object) {
+  if (!object.is_object()) return Error{"expected an object, got " + std::string(object.type_name()), ""};
+  const json& kind_json = member_at(object, "kind");
+  std::string kind = kind_json.is_string() ? kind_json.get<std::string>() : std::string();
+  return build(object, kind, kWorkloadTemplate);
+}
+
+Result<PodView> PodView::build(const json& object, const std::string& kind, const TemplateLocation& location) {
+  const TemplateLocation* loc = &location;
   PodView v;
   v.object_ = &object;
   v.kind_ = kind;

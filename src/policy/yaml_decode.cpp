@@ -718,7 +718,12 @@ DecodeOutcome decode_stream(std::string_view text, const DecodeLimits& limits) {
   std::size_t i = 0;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) ++i;
-  if (i < text.size() && (text[i] == '{' || text[i] == '[')) return decode_json(text.substr(i), limits);
+  if (i < text.size() && (text[i] == '{' || text[i] == '[')) {
+    auto json_out = decode_json(text.substr(i), limits);
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(i), '\n'));
+    for (auto& d : json_out.documents) d.line = line;
+    return json_out;
+  }
 
   if (auto deep = flow_too_deep(text, limits.max_depth)) {
     DecodeFailure f;
@@ -783,19 +788,34 @@ DecodeOutcome decode_stream(std::string_view text, const DecodeLimits& limits) {
 
 }  // namespace detail
 
+namespace {
+
+Error describe(const detail::DecodeFailure& f, const std::string& source) {
+  std::string where = source;
+  if (f.line > 0) where += ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
+  if (f.byte >= 0) where += " (byte " + std::to_string(f.byte) + ")";
+  return Error{where + ": " + f.message, ""};
+}
+
+}  // namespace
+
 Result<std::vector<nlohmann::json>> decode_documents(std::string_view text, const std::string& source,
                                                      const DecodeLimits& limits) {
   auto outcome = detail::decode_stream(text, limits);
-  if (outcome.failure) {
-    const auto& f = *outcome.failure;
-    std::string where = source;
-    if (f.line > 0) where += ":" + std::to_string(f.line) + ":" + std::to_string(f.column);
-    if (f.byte >= 0) where += " (byte " + std::to_string(f.byte) + ")";
-    return Error{where + ": " + f.message, ""};
-  }
+  if (outcome.failure) return describe(*outcome.failure, source);
   std::vector<nlohmann::json> docs;
   docs.reserve(outcome.documents.size());
   for (auto& d : outcome.documents) docs.push_back(std::move(d.value));
+  return docs;
+}
+
+Result<std::vector<LineDocument>> decode_documents_with_lines(std::string_view text, const std::string& source,
+                                                             const DecodeLimits& limits) {
+  auto outcome = detail::decode_stream(text, limits);
+  if (outcome.failure) return describe(*outcome.failure, source);
+  std::vector<LineDocument> docs;
+  docs.reserve(outcome.documents.size());
+  for (auto& d : outcome.documents) docs.push_back(LineDocument{std::move(d.value), std::max(d.line, 1)});
   return docs;
 }
 

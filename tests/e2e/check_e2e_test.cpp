@@ -14,14 +14,14 @@ using ::testing::HasSubstr;
 const std::string kExamples = std::string(KINDLY_SOURCE_DIR) + "/examples";
 
 TEST(CheckCommand, ExamplesDenyThePrivilegedPodAndPassTheDeployment) {
-  auto r = run_binary({"check", "--policy", kExamples + "/policies", "-f", kExamples + "/pods/privileged-pod.yaml"});
+  auto r = run_binary({"check", "-o", "wide", "--policy", kExamples + "/policies", "-f", kExamples + "/pods/privileged-pod.yaml"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Pod prod-shop/root-shell: deny"));
   EXPECT_THAT(r.out, HasSubstr("hostPath"));
   EXPECT_THAT(r.out, HasSubstr("denied"));
   r = run_binary({"check", "--policy", kExamples + "/policies", "-f", kExamples + "/pods/web-deployment.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("1 objects judged: 0 denied"));
+  EXPECT_THAT(r.out, HasSubstr("1 object judged: 0 denied"));
 }
 
 TEST(CheckCommand, JsonOutputListsEveryViolationWithItsParts) {
@@ -49,7 +49,7 @@ TEST(CheckCommand, ReadsStdinAndLists) {
   dir.write("in.json", list.dump());
   dir.write("p.yaml", "apiVersion: kindlyguard.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: p}\n"
                       "spec: {rules: {privileged: false}}\n");
-  auto r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", "-"}, dir.file("in.json"));
+  auto r = run_binary({"check", "-o", "wide", "--policy", dir.file("p.yaml"), "-f", "-"}, dir.file("in.json"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Pod default/b: deny p/privileged container=app"));
   EXPECT_THAT(r.out, HasSubstr("2 objects judged: 1 denied, 0 warned, 1 passed"));
@@ -68,7 +68,7 @@ TEST(CheckCommand, NamespaceSelectorIsJudgedAgainstNamespaceObjectsAndFlags) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("warning: policy \"prod-only\" selects namespaces by label (env=prod)"));
   // Labels from the flag.
-  r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json"), "--namespace-labels", "shop=env=prod"});
+  r = run_binary({"check", "-o", "wide", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json"), "--namespace-labels", "shop=env=prod"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("Pod shop/web: deny prod-only/privileged"));
   r = run_binary({"check", "--policy", dir.file("p.yaml"), "-f", dir.file("pod.json"), "--namespace-labels", "shop=env=dev"});

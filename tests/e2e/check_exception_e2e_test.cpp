@@ -23,7 +23,7 @@ class CheckExceptions : public ::testing::Test {
     dir.write("ds.json", as_workload(node_exporter_pod(false), "DaemonSet").dump());
   }
   RunResult check(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"check", "--policy", dir.file("policies"), "-f", dir.file("ds.json")};
+    std::vector<std::string> args = {"check", "-o", "wide", "--policy", dir.file("policies"), "-f", dir.file("ds.json")};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_binary(args);
   }
@@ -35,7 +35,7 @@ TEST_F(CheckExceptions, ExceptionsInThePolicyFolderExcuseAndDoNotFail) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("DaemonSet monitoring/node-exporter: excused baseline-deny/pss/hostPorts container=node-exporter"));
   EXPECT_THAT(r.out, HasSubstr("excused by SecurityPolicyException monitoring/node-exporter"));
-  EXPECT_THAT(r.out, HasSubstr("1 objects judged: 0 denied, 0 warned, 1 passed (2 findings excused by SecurityPolicyExceptions)"));
+  EXPECT_THAT(r.out, HasSubstr("1 object judged: 0 denied, 0 warned, 1 passed (2 findings excused by SecurityPolicyExceptions)"));
   EXPECT_THAT(r.out, Not(HasSubstr(": deny ")));
 }
 
@@ -107,7 +107,7 @@ TEST_F(CheckExceptions, OwnerReferencesAreFollowedAmongTheInputs) {
   forged["metadata"]["ownerReferences"][0]["uid"] = "uid-other";
   json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", {deployment, rs, pod, forged}}};
   dir.write("exported.json", list.dump());
-  auto r = run_binary({"check", "--policy", dir.file("policies"), "-f", dir.file("exported.json"), "--now",
+  auto r = run_binary({"check", "-o", "wide", "--policy", dir.file("policies"), "-f", dir.file("exported.json"), "--now",
                        "2027-01-01T00:00:00Z"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("Pod monitoring/node-exporter-5d8f-abcde: excused"));

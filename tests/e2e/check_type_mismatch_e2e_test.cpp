@@ -48,10 +48,12 @@ TEST(CheckTypeMismatch, AMistypedFieldIsAnInputErrorNamingItNotAnAbort) {
   dir.write("in.yaml", kMistypedMount);
   auto r = run_binary({"check", "--policy", dir.file("policy.yaml"), "-f", dir.file("in.yaml")});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_THAT(r.err, HasSubstr(dir.file("in.yaml") + " (document 0): spec.template.spec.containers[0].volumeMounts[0].name: "
-                                                     "expected a string, got number 5"));
+  // file:line:column of the mistyped field, then the document and the field path.
+  EXPECT_THAT(r.err, ::testing::ContainsRegex("in\\.yaml:[0-9]+:[0-9]+ \\(document 0\\): "));
+  EXPECT_THAT(r.err, HasSubstr(" (document 0): spec.template.spec.containers[0].volumeMounts[0].name: "
+                               "expected a string, got number 5"));
   // The next document is still judged.
-  EXPECT_THAT(r.out, HasSubstr("1 objects judged: 0 denied"));
+  EXPECT_THAT(r.out, HasSubstr("1 object judged: 0 denied"));
 }
 
 TEST(CheckTypeMismatch, AStringWhereABooleanBelongsIsNotReadAsUnset) {
@@ -74,7 +76,7 @@ metadata: {name: root}
 spec:
   containers: [{name: app, image: busybox, securityContext: {privileged: yes}}]
 )");
-  r = run_binary({"check", "--policy", dir.file("policy.yaml"), "-f", dir.file("yes.yaml")});
+  r = run_binary({"check", "-o", "wide", "--policy", dir.file("policy.yaml"), "-f", dir.file("yes.yaml")});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("logs-read-only/privileged"));
 }

@@ -7,6 +7,7 @@ int run(int argc, char** argv);  // dispatches on argv[1]
 
 int serve_command(int argc, char** argv);
 int check_command(int argc, char** argv);
+int test_command(int argc, char** argv);
 int health_command(int argc, char** argv);
 int certs_command(int argc, char** argv);
 int version_command(int argc, char** argv);

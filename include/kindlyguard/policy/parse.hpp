@@ -89,4 +89,13 @@ struct DecodeLimits {
 Result<std::vector<nlohmann::json>> decode_documents(std::string_view text, const std::string& source,
                                                      const DecodeLimits& limits = DecodeLimits{});
 
+// decode_documents, with the 1-based line each document starts on (its `---`, or its first token):
+// what `check` needs to find a document's text again (source_map.hpp) without a second full parse.
+struct LineDocument {
+  nlohmann::json value;
+  int line = 1;
+};
+Result<std::vector<LineDocument>> decode_documents_with_lines(std::string_view text, const std::string& source,
+                                                             const DecodeLimits& limits = DecodeLimits{});
+
 }  // namespace kindlyguard::policy

@@ -70,6 +70,8 @@ class ContainerView {
   std::string path_;
 };
 
+struct TemplateLocation;  // where a kind keeps its pod (pod_view.cpp)
+
 class PodView {
  public:
   // Recognises Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
@@ -83,6 +85,11 @@ class PodView {
   // not even a string: an error from from_object is then the object's fault, never a reason to
   // leave it unjudged.
   static bool claims_pod(const json& object);
+  // A kind the view does not know (Argo's Rollout, a CRD's Widget) with a pod template where the
+  // workload kinds keep one (spec.template.spec.containers): `check` judges it as that template,
+  // and says so. from_pod_template reads it the way from_object reads a Deployment.
+  static bool has_pod_template(const json& object);
+  static Result<PodView> from_pod_template(const json& object);
 
   const json& object() const { return *object_; }
   const std::string& kind() const { return kind_; }
@@ -106,6 +113,8 @@ class PodView {
   std::string kind_;
   std::string spec_path_;
   std::vector<ContainerView> containers_;
+
+  static Result<PodView> build(const json& object, const std::string& kind, const TemplateLocation& location);
 };
 
 // The null json every accessor returns for "absent".
