@@ -54,13 +54,19 @@ Result<std::unique_ptr<Operator>> Operator::create(OperatorConfig config, policy
   copts.on_request = [&sink](const client::RequestMetric& m) { sink.count_api_request(m.verb, m.code); };
   auto api = client::ApiClient::create(*cluster, copts);
   if (!api.ok()) return Error{"Kubernetes API client: " + api.error().to_string(), ""};
+  // A renewal every retry period (2 s by default) and the odd retry: a small budget of its own.
+  client::ClientOptions eopts = copts;
+  eopts.qps = 5;
+  eopts.burst = 10;
+  auto election_api = client::ApiClient::create(*cluster, eopts);
+  if (!election_api.ok()) return Error{"Kubernetes API client: " + election_api.error().to_string(), ""};
 
   auto& le = config.leader_election;
   if (le.ns.empty()) le.ns = cluster->default_namespace;
   if (le.ns.empty()) le.ns = "default";
   if (le.identity.empty()) le.identity = default_identity();
 
-  std::unique_ptr<Operator> op(new Operator(std::move(config), std::move(*api), store, sink));
+  std::unique_ptr<Operator> op(new Operator(std::move(config), std::move(*api), std::move(*election_api), store, sink));
   for (ControllerFactory make : kControllers) {
     auto made = make(*op->context_);
     if (!made.ok()) return made.error();
@@ -73,11 +79,12 @@ Result<std::unique_ptr<Operator>> Operator::create(OperatorConfig config, policy
   return op;
 }
 
-Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api, policy::PolicyStore& store,
-                   OperatorSink& sink)
+Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api,
+                   std::unique_ptr<client::ApiClient> election_api, policy::PolicyStore& store, OperatorSink& sink)
     : config_(std::move(config)),
       sink_(sink),
       api_(std::move(api)),
+      election_api_(std::move(election_api)),
       live_(store),
       exception_store_(config_.exceptions.admin_namespaces),
       live_exceptions_(exception_store_) {
@@ -127,7 +134,7 @@ void Operator::start() {
   config.on_new_leader = [](const std::string& who) {
     if (!who.empty()) log::info("leader observed", {{"identity", who}});
   };
-  auto elector = client::LeaderElector::create(*api_, config);
+  auto elector = client::LeaderElector::create(*election_api_, config);
   if (!elector.ok()) {
     // create() only refuses a configuration serve_config should have caught.
     log::error("leader election misconfigured; controllers will not run", {{"error", elector.error().to_string()}});

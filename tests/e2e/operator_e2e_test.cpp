@@ -266,6 +266,25 @@ TEST_F(OperatorE2E, TwoReplicasElectOneLeaderAndFailOver) {
   EXPECT_EQ(holder(), "replica-b");
 }
 
+// Leader election has its own client (issue 21): with the shared client's rate limiter all but
+// exhausted (one request, then one per 100 s), the informers wait for tokens, and the Lease is
+// still taken and renewed. On one shared client the renewals queued behind everything else.
+TEST_F(OperatorE2E, LeaseRenewalsDoNotQueueBehindTheSharedClient) {
+  auto a = start_webhook("replica-a", {"--kube-api-qps", "0.01", "--kube-api-burst", "1"});
+  auto renewed = [&] {
+    auto lease = api->store().get("leases", "kindlyguard", "kindlyguard-controller");
+    return lease && lease->contains("spec") ? (*lease)["spec"].value("renewTime", "") : std::string();
+  };
+  ASSERT_TRUE(eventually([&] {
+    auto lease = api->store().get("leases", "kindlyguard", "kindlyguard-controller");
+    return lease && lease->contains("spec") && (*lease)["spec"].value("holderIdentity", "") == "replica-a";
+  }, 20s)) << a->process().stderr_text();
+  // Renewed again and again while the shared client is starved (renewTime has second precision).
+  const std::string first = renewed();
+  EXPECT_TRUE(eventually([&] { return !renewed().empty() && renewed() != first; }, 20s)) << a->process().stderr_text();
+  EXPECT_EQ(a->process().stderr_text().find("stopped leading"), std::string::npos) << a->process().stderr_text();
+}
+
 TEST_F(OperatorE2E, GracefulStopReleasesTheLease) {
   auto a = start_webhook("replica-a");
   ASSERT_TRUE(eventually([&] {
