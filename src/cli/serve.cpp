@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <pthread.h>
+#include <thread>
 
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/admission/http_routes.hpp"
@@ -23,6 +24,11 @@
 
 namespace kindlyguard::cli {
 namespace {
+
+// After the in-flight reviews' grace, how long the operator may take to stop (release the Lease,
+// end its watches, let a reconcile finish) before the process exits anyway. The chart's defaults
+// (shutdownGrace 5s + this) stay well inside terminationGracePeriodSeconds (30).
+constexpr std::chrono::seconds kShutdownBudget{10};
 
 // The evictions the quarantine guard judges name their pod only: it is read from the pod informer
 // every replica keeps (the quarantine controller's, shared).
@@ -219,6 +225,16 @@ int serve_command(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // Whatever is in flight (a lease release or a report write to an API server that no longer
+  // answers, a reconcile that does not look up), the process is gone well before the kubelet's
+  // SIGKILL: in-flight reviews get --shutdown-grace, the operator kShutdownBudget more.
+  std::thread([limit = config.shutdown_grace + kShutdownBudget] {
+    std::this_thread::sleep_for(limit);
+    log::warn("shutdown took too long; exiting with work in flight",
+              {{"limit", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) + "s"}});
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }).detach();
   (*server)->shutdown(config.shutdown_grace);
   if (probe_server) probe_server->shutdown(std::chrono::milliseconds(0));
   if (watcher) watcher->stop();

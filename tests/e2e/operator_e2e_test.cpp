@@ -298,6 +298,32 @@ TEST_F(OperatorE2E, GracefulStopReleasesTheLease) {
   EXPECT_EQ((*lease)["spec"].value("holderIdentity", ""), "");
 }
 
+// SIGTERM ends the process within --shutdown-grace plus the operator's stop budget (10 s)
+// whatever is in flight (issue 21): here the API server stops answering writes while the
+// policy-status controller writes a new policy's status, and a controller's stop waits for its
+// reconcile, which alone would hold the process for the client's 30 s request timeout.
+TEST_F(OperatorE2E, SigtermExitsInTimeWhateverIsInFlight) {
+  auto a = start_webhook("replica-a");
+  ASSERT_TRUE(eventually([&] {
+    auto lease = api->store().get("leases", "kindlyguard", "kindlyguard-controller");
+    return lease && lease->contains("spec") && (*lease)["spec"].value("holderIdentity", "") == "replica-a";
+  }, 20s));
+  ASSERT_TRUE(eventually([&] { return readyz(*a) == 200; }, 20s));
+  kindly::testapi::FaultRule hang;
+  hang.verb = "create,update,patch";
+  hang.resource = "*";
+  hang.code = 0;
+  hang.count = -1;
+  hang.delay = 120s;
+  api->faults().add(hang);
+  api->store().create("securitypolicies", policy("no-privileged", "Deny", {{"privileged", false}}));
+  // The policy is in force, so its informer event has reached the status controller too.
+  ASSERT_GE(until_verdict(*a, privileged_pod(), "denied").count(), 0);
+  a->process().signal(SIGTERM);
+  // The bound is 1 s + 10 s; 25 s leaves room for a loaded machine and stays under 30 s.
+  ASSERT_EQ(a->process().wait_exit(25s), std::optional<int>(0)) << a->process().stderr_text();
+}
+
 TEST(OperatorFlags, NoClusterAndNoPolicyDirIsAClearError) {
   TempDir d;
   auto certs = run_binary({"certs", "self-signed", "--out-dir", d.file("tls")});
