@@ -33,24 +33,34 @@ ARG RUNTIME_LIBS="libcpprest.so.2.10 libyaml-cpp.so.0.7 libprometheus-cpp-core.s
 # libgomp1 and libssl3 (plus the kernel's vDSO).
 ARG BASE_LIBS="linux-vdso.so.1 linux-gate.so.1 ld-linux-x86-64.so.2 ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 libgcc_s.so.1 libstdc++.so.6 libgomp.so.1 libssl.so.3 libcrypto.so.3"
 
+# Empty (the default, and every release): the binary is compiled here. A path in the build context
+# (`make test-image KINDLY_IMAGE_BINARY=build/kindlyguard`, as CI does): a binary already built and
+# tested on the same Debian release is used instead, and only the runtime libraries are installed,
+# so CI does not compile the same sources a second time; every later step is the same.
+ARG PREBUILT_BINARY=""
+
 ENV DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
 # Dependencies first, from the one script that lists them, so that source edits (and edits to the
 # Makefile or other scripts) reuse this layer.
 COPY scripts/deps.sh scripts/deps.sh
-RUN scripts/deps.sh --build-only && rm -rf /var/lib/apt/lists/*
+RUN if [ -n "${PREBUILT_BINARY}" ]; then scripts/deps.sh --runtime-only; else scripts/deps.sh --build-only; fi \
+ && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 # Only the binary: no tests, no benchmarks; DEPS_FLAGS keeps `make` from installing the full toolchain.
-RUN make binary DEPS_FLAGS=--build-only BUILD_DIR=/build JOBS="$(nproc)" \
+RUN if [ -n "${PREBUILT_BINARY}" ]; then install -D -m 0755 "${PREBUILT_BINARY}" /build/kindlyguard; \
+    else make binary DEPS_FLAGS=--build-only BUILD_DIR=/build JOBS="$(nproc)" \
       CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DKINDLY_BUILD_TESTS=OFF -DKINDLY_BUILD_BENCH=OFF" \
- && strip /build/kindlyguard \
+      && strip /build/kindlyguard; fi \
  && /build/kindlyguard version
 
-# Stage the runtime files: the binary, and RUNTIME_LIBS in the multiarch library directory. Fail
-# when the binary needs a library that is in neither list.
+# Stage the runtime files: the binary, and RUNTIME_LIBS in the multiarch library directory (where
+# the binary's libc lives: x86_64-linux-gnu, aarch64-linux-gnu). Fail when the binary needs a
+# library that is in neither list.
 RUN set -eu; \
-    multiarch="$(gcc -print-multiarch)"; \
+    multiarch="$(basename "$(dirname "$(ldd /build/kindlyguard | awk '$1 == "libc.so.6" {print $3}')")")"; \
+    [ -n "${multiarch}" ] || { echo "ldd names no libc.so.6 for the binary" >&2; exit 1; }; \
     mkdir -p "/out/usr/lib/${multiarch}" /out/usr/local/bin; \
     cp /build/kindlyguard /out/usr/local/bin/kindlyguard; \
     for lib in ${RUNTIME_LIBS}; do cp -L "$(find /lib /usr/lib -name "${lib}" -print -quit)" "/out/usr/lib/${multiarch}/${lib}"; done; \

@@ -17,7 +17,7 @@ FUZZ_SECONDS   ?= 300
 # Per target in `make fuzz-short` (part of `make test`): 8 targets, one per core at a time.
 FUZZ_SHORT_SECONDS ?= 20
 
-.PHONY: all deps deps-build build binary test test-sanitize fuzz fuzz-short run bench image test-image clean
+.PHONY: all deps deps-build build binary test test-sanitize fuzz fuzz-short run bench image test-image test-image-bases clean
 
 # `make deps-build` (and DEPS_FLAGS=--build-only for `make binary`): only the compiler, cmake and the
 # libraries the binary links; the image's build stage uses it.
@@ -28,6 +28,9 @@ IMAGE          ?= kindlyguard:dev
 BUILD_BASE     ?=
 RUNTIME_BASE   ?=
 VERSION        ?= 0.1.0
+# `make test-image IMAGE_BINARY=build/kindlyguard` (CI): build the image around that binary instead
+# of compiling the sources in the image again (scripts/test-image.sh, KINDLY_IMAGE_BINARY).
+IMAGE_BINARY   ?=
 
 all: build
 
@@ -54,6 +57,7 @@ test: build
 
 test-sanitize: deps
 	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DKINDLY_SANITIZE=ON -DKINDLY_BUILD_BENCH=OFF \
+	  -DKINDLY_WHOLE_SUITE_TESTS=unit \
 	  -DCMAKE_C_COMPILER=$(SANITIZE_CC) -DCMAKE_CXX_COMPILER=$(SANITIZE_CXX) $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizer/lsan.supp \
@@ -80,7 +84,11 @@ image:
 # Offline: local stand-ins for both bases (debootstrap), the real Dockerfile built with buildah,
 # the image run as the chart runs it (scripts/test-image.sh; cache in KINDLY_IMAGE_CACHE).
 test-image:
-	@scripts/test-image.sh
+	@KINDLY_IMAGE_BINARY=$(IMAGE_BINARY) scripts/test-image.sh
+
+# Only the two Debian bases of test-image, made and cached (CI makes them while `make test` compiles).
+test-image-bases:
+	@scripts/test-image.sh --bases-only
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

@@ -6,7 +6,10 @@
 #   BUILD_BASE    build-stage base image; empty: the Dockerfile's pinned debian:bookworm-…-slim
 #   RUNTIME_BASE  runtime base image; empty: the Dockerfile's pinned distroless cc-debian12 digest
 #   VERSION, REVISION   OCI labels (REVISION defaults to `git rev-parse HEAD`)
-#   KINDLY_BUILDER=docker|buildah  force one; KINDLY_STORAGE_DRIVER (buildah, default vfs)
+#   PREBUILT_BINARY     a path in the build context: use that binary instead of compiling (see the
+#                 Dockerfile; scripts/test-image.sh sets it from KINDLY_IMAGE_BINARY)
+#   KINDLY_BUILDER=docker|buildah  force one; KINDLY_STORAGE_DRIVER (buildah, default vfs);
+#   KINDLY_BUILDAH_LAYERS (buildah, default true)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +19,7 @@ revision=${REVISION:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}
 args=(--build-arg "VERSION=${version}" --build-arg "REVISION=${revision}")
 [ -n "${BUILD_BASE:-}" ] && args+=(--build-arg "BUILD_BASE=${BUILD_BASE}")
 [ -n "${RUNTIME_BASE:-}" ] && args+=(--build-arg "RUNTIME_BASE=${RUNTIME_BASE}")
+[ -n "${PREBUILT_BINARY:-}" ] && args+=(--build-arg "PREBUILT_BINARY=${PREBUILT_BINARY}")
 
 builder=${KINDLY_BUILDER:-}
 if [ -z "$builder" ]; then
@@ -36,8 +40,9 @@ case "$builder" in
       DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends buildah >/dev/null
     fi
     echo "image: buildah bud -t ${image} (storage ${KINDLY_STORAGE_DRIVER:-vfs}, chroot isolation)" >&2
-    # --layers: reuse the dependency layer across builds, as docker's cache does.
-    exec buildah --storage-driver "${KINDLY_STORAGE_DRIVER:-vfs}" bud --isolation chroot --layers \
+    # --layers: reuse the dependency layer across builds, as docker's cache does
+    # (KINDLY_BUILDAH_LAYERS=false: commit only each stage's end, for one-off builds).
+    exec buildah --storage-driver "${KINDLY_STORAGE_DRIVER:-vfs}" bud --isolation chroot --layers="${KINDLY_BUILDAH_LAYERS:-true}" \
       -t "$image" "${args[@]}" -f Dockerfile .
     ;;
   *)

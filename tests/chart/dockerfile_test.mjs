@@ -160,4 +160,45 @@ describe("Dockerfile", () => {
     const ldPaths = new Set(needed);
     for (const lib of argValue(build, "RUNTIME_LIBS")) assert.ok(ldPaths.has(lib), `RUNTIME_LIBS has ${lib}, which the binary does not link`);
   });
+
+  // With a prebuilt binary (make test-image IMAGE_BINARY=..., as CI runs it) the build stage
+  // installs `scripts/deps.sh --runtime-only` instead of the toolchain: those packages must hold
+  // every library RUNTIME_LIBS copies, or CI's image would build while a release's would not.
+  test("deps.sh --runtime-only installs the packages that hold every RUNTIME_LIBS library", (t) => {
+    const deps = fs.readFileSync(path.join(sourceDir, "scripts/deps.sh"), "utf8");
+    const m = deps.match(/^runtime_packages=\(([^)]*)\)/m);
+    assert.ok(m, "scripts/deps.sh has no runtime_packages=( ... ) list");
+    const packages = new Set(m[1].split(/\s+/).filter(Boolean));
+    assert.match(text, /scripts\/deps\.sh --runtime-only/, "the build stage installs --runtime-only for a prebuilt binary");
+    const libs = argValue(stages[0], "RUNTIME_LIBS");
+    const where = spawnSync("ldconfig", ["-p"], { encoding: "utf8" });
+    if (where.status !== 0) {
+      t.skip(`SKIPPED: ldconfig -p failed: ${where.stderr}`);
+      return;
+    }
+    const pathOf = new Map();
+    for (const line of where.stdout.split("\n")) {
+      const lm = line.trim().match(/^(\S+) \(([^)]*)\) => (\S+)$/);
+      if (lm && !pathOf.has(lm[1]) && !/x32|i386/.test(lm[2])) pathOf.set(lm[1], lm[3]);
+    }
+    // One dpkg query for all: by file name, since usrmerge lets dpkg record /lib/... or /usr/lib/...
+    const files = new Map();
+    for (const lib of libs) {
+      const file = pathOf.get(lib);
+      assert.ok(file, `${lib} (RUNTIME_LIBS) is not installed here: run make deps`);
+      files.set(lib, path.basename(fs.realpathSync(file)));
+    }
+    const owners = spawnSync("dpkg", ["-S", ...[...files.values()].map((f) => `*/${f}`)], { encoding: "utf8" });
+    const ownersOf = new Map();
+    for (const line of owners.stdout.split("\n")) {
+      const om = line.match(/^([^:]+)(?::\S+)?: (\S+)$/);
+      if (om) ownersOf.set(path.basename(om[2]), [...(ownersOf.get(path.basename(om[2])) ?? []), om[1]]);
+    }
+    const unowned = [];
+    for (const [lib, file] of files) {
+      const pkgs = ownersOf.get(file) ?? [];
+      if (!pkgs.some((p) => packages.has(p))) unowned.push(`${lib} (package ${pkgs.join(", ") || "unknown"})`);
+    }
+    assert.deepEqual(unowned, [], "add these packages to runtime_packages in scripts/deps.sh");
+  });
 });
