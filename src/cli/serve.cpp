@@ -30,13 +30,9 @@ namespace {
 // (shutdownGrace 5s + this) stay well inside terminationGracePeriodSeconds (30).
 constexpr std::chrono::seconds kShutdownBudget{10};
 
-// The evictions the quarantine guard judges name their pod only: it is read from the pod informer
-// every replica keeps (the quarantine controller's, shared).
-client::Informer& pod_informer(controller::Operator& op) {
-  client::InformerOptions o;
-  o.resource = client::resources::pods;
-  return op.informers().get(o);
-}
+// The evictions the quarantine guard judges name their pod only: it is looked up among the
+// quarantined pods every replica keeps (absent: not quarantined).
+client::Informer& pod_informer(controller::Operator& op) { return op.quarantined_pods(); }
 
 admission::PodLookup pod_lookup(client::Informer* pods) {
   return [pods](const std::string& ns, const std::string& name) -> Result<std::shared_ptr<const nlohmann::json>> {

@@ -135,50 +135,60 @@ ApiResult<json> ApiClient::list(const ResourceRef& r, const std::string& ns, con
                      call);
 }
 
-ApiResult<json> ApiClient::list_all(const ResourceRef& r, const std::string& ns, const ListOptions& options,
-                                    const CallOptions& call) {
+ApiResult<json> ApiClient::list_pages(const ResourceRef& r, const std::string& ns, const ListOptions& options,
+                                      const PageFn& on_page, const CallOptions& call) {
   ListOptions o = options;
   if (o.limit <= 0) o.limit = 500;
-  json all;
-  json items = json::array();
+  json head;
   for (;;) {
     auto page = list(r, ns, o, call);
     if (!page) {
-      if (page.error().is_gone() && !o.continue_token.empty()) {
-        // The snapshot the pages came from was compacted: start over in one piece.
-        log::info("list continuation expired; listing again without paging", {{"resource", r.qualified()}});
-        o = options;
-        o.limit = 0;
-        o.continue_token.clear();
-        items = json::array();
-        all = json();
-        auto whole = list(r, ns, o, call);
-        if (!whole) return whole.error();
-        return std::move(*whole);
-      }
-      return page.error();
+      if (!page.error().is_gone() || o.continue_token.empty()) return page.error();
+      // The snapshot the pages came from was compacted: start over in one piece.
+      log::info("list continuation expired; listing again without paging", {{"resource", r.qualified()}});
+      o = options;
+      o.limit = 0;
+      o.continue_token.clear();
+      page = list(r, ns, o, call);
+      if (!page) return page.error();
+      head = json();
     }
     json& p = *page;
-    if (all.is_null()) {
-      all = p;
-      all.erase("items");
-    }
-    if (auto it = p.find("items"); it != p.end() && it->is_array())
-      for (auto& item : *it) items.push_back(std::move(item));
+    const bool restart = head.is_null();
     std::string next;
-    if (auto m = p.find("metadata"); m != p.end() && m->is_object()) next = m->value("continue", "");
+    if (auto m = p.find("metadata"); m != p.end() && m->is_object() && o.limit > 0) next = m->value("continue", "");
+    if (restart) {
+      head = p;
+      head.erase("items");
+    }
+    on_page(p, restart);
     if (next.empty()) break;
     o.continue_token = next;
     // Continuation pages must not carry a resourceVersion: the token pins the snapshot.
     o.resource_version.clear();
     o.resource_version_match.clear();
   }
-  all["items"] = std::move(items);
-  if (all.contains("metadata") && all["metadata"].is_object()) {
-    all["metadata"].erase("continue");
-    all["metadata"].erase("remainingItemCount");
+  if (auto m = head.find("metadata"); m != head.end() && m->is_object()) {
+    m->erase("continue");
+    m->erase("remainingItemCount");
   }
-  return all;
+  return head;
+}
+
+ApiResult<json> ApiClient::list_all(const ResourceRef& r, const std::string& ns, const ListOptions& options,
+                                    const CallOptions& call) {
+  json items = json::array();
+  auto head = list_pages(
+      r, ns, options,
+      [&items](json& page, bool restart) {
+        if (restart) items = json::array();
+        if (auto it = page.find("items"); it != page.end() && it->is_array())
+          for (auto& item : *it) items.push_back(std::move(item));
+      },
+      call);
+  if (!head) return head.error();
+  (*head)["items"] = std::move(items);
+  return head;
 }
 
 ApiResult<json> ApiClient::create(const ResourceRef& r, const json& object, const WriteOptions& o,

@@ -41,6 +41,19 @@ void Informer::stop() {
   }
 }
 
+void Informer::forget() {
+  std::lock_guard life(life_mu_);
+  if (worker_.joinable()) return;  // running: its cache is live
+  std::lock_guard dispatch(dispatch_mu_);
+  {
+    std::unique_lock lock(cache_mu_);
+    cache_.clear();
+    rv_.clear();
+  }
+  std::lock_guard lock(sync_mu_);
+  synced_ = false;
+}
+
 bool Informer::has_synced() const {
   std::lock_guard lock(sync_mu_);
   return synced_;
@@ -86,6 +99,7 @@ json Informer::normalise(json obj) const {
     if (!obj.contains("kind") && !options_.resource.kind.empty()) obj["kind"] = options_.resource.kind;
     if (!obj.contains("apiVersion")) obj["apiVersion"] = options_.resource.api_version();
   }
+  if (options_.transform) return options_.transform(std::move(obj));
   return obj;
 }
 
@@ -133,19 +147,26 @@ bool Informer::relist(std::stop_token stop) {
   CallOptions call;
   call.stop = stop;
   const std::string ns = options_.resource.namespaced ? options_.ns : "";
-  auto listed = client_.list_all(options_.resource, ns, lo, call);
+  // Each page's objects go into the fresh cache (transformed) before the next page is fetched.
+  Cache fresh;
+  auto listed = client_.list_pages(
+      options_.resource, ns, lo,
+      [&](json& page, bool restart) {
+        if (restart) fresh.clear();
+        auto items = page.find("items");
+        if (items == page.end() || !items->is_array()) return;
+        for (auto& item : *items) {
+          json obj = normalise(std::move(item));
+          std::string key = object_key(obj);
+          fresh.emplace(std::move(key), std::make_shared<const json>(std::move(obj)));
+        }
+      },
+      call);
   if (!listed) {
     if (!stop.stop_requested())
       log::warn("informer list failed", {{"resource", options_.resource.qualified()}, {"error", listed.error().to_string()}});
     return false;
   }
-  Cache fresh;
-  if (auto items = listed->find("items"); items != listed->end() && items->is_array())
-    for (auto& item : *items) {
-      json obj = normalise(std::move(item));
-      std::string key = object_key(obj);
-      fresh.emplace(std::move(key), std::make_shared<const json>(std::move(obj)));
-    }
   const std::string list_rv = k8s::Meta(*listed).resource_version();
 
   std::lock_guard dispatch(dispatch_mu_);

@@ -2,6 +2,7 @@
 // audit interval and soon after the policy set changes.
 #include "kindlyguard/controller/background_audit.hpp"
 #include "kindlyguard/controller/operator_config.hpp"
+#include "kindlyguard/controller/pod_cache.hpp"
 #include "kindlyguard/util/log.hpp"
 
 namespace kindlyguard::controller {
@@ -33,9 +34,8 @@ Result<std::unique_ptr<Controller>> make_background_audit_controller(OperatorCon
       usage->set_matched(m, at);
     };
 
-  client::InformerOptions pods;
-  pods.resource = client::resources::pods;
-  auto& pod_informer = ctx.informers.get(pods);
+  // The compact pod cache, which runs only while this replica leads (pod_cache.hpp).
+  auto& pod_informer = ctx.informers.get(pod_cache_options(), client::SharedInformers::Scope::LeaderOnly);
 
   ControllerOptions co;
   co.name = "background-audit";

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "kindlyguard/controller/exception_status.hpp"
+#include "kindlyguard/controller/pod_cache.hpp"
 #include "kindlyguard/controller/violation_events.hpp"
 #include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
@@ -98,6 +99,8 @@ Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api
       [&sink](const std::string& resource, const char* reason) { sink.count_watch_restart(resource, reason); });
   policies_ = &informers_->get(cluster_wide(client::resources::security_policies));
   namespaces_ = &informers_->get(cluster_wide(client::resources::namespaces));
+  quarantined_pods_ =
+      &informers_->get(quarantined_pods_options(config_.quarantine.label_key, config_.quarantine.label_value));
   client::InformerHandlers h;
   h.on_add = [this](const json& o) { live_.upsert(o); };
   h.on_update = [this](const json&, const json& o) { live_.upsert(o); };
@@ -157,13 +160,17 @@ void Operator::stop() {
 void Operator::start_leading() {
   if (leading_.exchange(true)) return;
   // No waiting for the caches here: this runs on the elector's thread, which must keep renewing.
-  // A key missing from a cache that is still filling is enqueued by its informer event.
+  // A key missing from a cache that is still filling is enqueued by its informer event; the
+  // controllers that need a whole cache wait for its sync themselves.
+  informers_->start_leader_only();
   for (auto& c : controllers_) c->start();
 }
 
 void Operator::stop_leading() {
   if (!leading_.exchange(false)) return;
   for (auto c = controllers_.rbegin(); c != controllers_.rend(); ++c) (*c)->stop();
+  // After the controllers: none reads a cache while it is forgotten. A follower holds no pods.
+  informers_->stop_leader_only();
 }
 
 bool Operator::is_leader() const { return leading_.load(); }

@@ -1,6 +1,7 @@
 // Wiring of the quarantine controller: the informers it reads, the handlers that turn their
 // events into namespace keys, the index of pods that matter, and the gauges.
 #include "kindlyguard/controller/operator_config.hpp"
+#include "kindlyguard/controller/pod_cache.hpp"
 #include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
 #include "quarantine_internal.hpp"
@@ -16,16 +17,19 @@ namespace {
 client::InformerOptions everywhere(const client::ResourceRef& r) {
   client::InformerOptions o;
   o.resource = r;
+  o.transform = without_managed_fields;
   return o;
 }
+
+constexpr auto kLeaderOnly = client::SharedInformers::Scope::LeaderOnly;
 
 }  // namespace
 
 QuarantineState::QuarantineState(client::ApiClient& api, client::SharedInformers& informers, EventRecorder& events,
                                  QuarantineOptions options)
     : api_(api), informers_(informers), events_(events), options_(std::move(options)) {
-  pods_ = &informers_.get(everywhere(client::resources::pods));
-  policies_ = &informers_.get(everywhere(client::resources::network_policies));
+  pods_ = &informers_.get(pod_cache_options(), kLeaderOnly);
+  policies_ = &informers_.get(everywhere(client::resources::network_policies), kLeaderOnly);
 }
 
 void QuarantineState::on_pod(const json* old_pod, const json* new_pod) {
@@ -149,9 +153,10 @@ std::unique_ptr<Controller> make_quarantine_controller(client::ApiClient& api, c
   auto controller = std::make_unique<Controller>(copts, [state](const std::string& key) { return state->reconcile(key); });
   state->set_controller(controller.get());
 
-  // Handlers run on every replica (they only keep the index); enqueued keys are dropped while
-  // this replica is not leading. The Operator stops the informers before it destroys the
-  // controllers, so no handler outlives the controller it enqueues into.
+  // The informers run only while this replica leads (they start before the controllers and stop
+  // after them); a new leadership lists afresh and rebuilds the index from on_add. The Operator
+  // stops the informers before it destroys the controllers, so no handler outlives the controller
+  // it enqueues into.
   client::InformerHandlers pods;
   pods.on_add = [state](const json& p) { state->on_pod(nullptr, &p); };
   pods.on_update = [state](const json& o, const json& n) { state->on_pod(&o, &n); };

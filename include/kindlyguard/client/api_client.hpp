@@ -128,6 +128,14 @@ class ApiClient {
   // unpaged list, as client-go's pager does. page_size = options.limit, 500 when 0.
   ApiResult<json> list_all(const ResourceRef& r, const std::string& ns, const ListOptions& options = {},
                            const CallOptions& call = {});
+  // list_all a page at a time: `on_page` gets each page (a List; its items may be moved out)
+  // before the next is fetched, so a caller that keeps only what it needs holds one page of raw
+  // objects at a time. restart is true for the first page, and for the one unpaged list after an
+  // expired continue token: what earlier pages delivered is then to be dropped. Answers the List
+  // without its items (the first page's resourceVersion).
+  using PageFn = std::function<void(json& page, bool restart)>;
+  ApiResult<json> list_pages(const ResourceRef& r, const std::string& ns, const ListOptions& options,
+                             const PageFn& on_page, const CallOptions& call = {});
   // The namespace is metadata.namespace (required for namespaced resources).
   ApiResult<json> create(const ResourceRef& r, const json& object, const WriteOptions& options = {},
                          const CallOptions& call = {});

@@ -9,6 +9,8 @@
 // - 410 Gone / Expired (the answer to the watch request, or an ERROR event with code 410): the
 //   history we would resume from is gone. Relist, and emit the difference against the cache
 //   (adds, updates, deletes), so handlers miss nothing that happened in between.
+// - A list is consumed page by page: each page's objects are transformed into the fresh cache
+//   before the next page is fetched, so a large list costs one page of raw JSON, not all of it.
 // - Errors back off exponentially with jitter (200 ms doubling to 30 s by default), so a down API
 //   server costs a few requests a minute, not a busy loop.
 // - stop() returns promptly (well within a second) even while a watch is open.
@@ -55,6 +57,11 @@ struct InformerOptions {
   // Told of every new watch after the first: reason "ended" (the server closed it; resumed),
   // "failed" (dropped or refused; resumed after a backoff) or "expired" (410; relisted). For metrics.
   std::function<void(const std::string& resource, const char* reason)> on_watch_restart{};
+  // As client-go's SetTransform: applied to every object from the list and the watch (after kind
+  // and apiVersion are filled in) before it enters the cache and before any handler sees it, so
+  // the cache holds only what the transform keeps. It must keep metadata.name, .namespace and
+  // .resourceVersion, and be pure (it runs on the informer's thread).
+  std::function<nlohmann::json(nlohmann::json)> transform{};
 };
 
 struct InformerHandlers {
@@ -90,6 +97,10 @@ class Informer {
   void add_handlers(InformerHandlers handlers);
   void start();
   void stop();
+  // Drops the cache, the resourceVersion and the synced state of a stopped informer, without
+  // telling handlers: the next start() lists afresh, gives on_add for every object and on_synced
+  // again. For informers that run only while this replica leads (SharedInformers::Scope).
+  void forget();
 
   bool has_synced() const;
   bool wait_for_sync(std::chrono::milliseconds timeout) const;

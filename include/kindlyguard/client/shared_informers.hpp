@@ -8,6 +8,7 @@
 #include <memory>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "kindlyguard/client/informer.hpp"
@@ -21,14 +22,25 @@ class SharedInformers {
   SharedInformers(const SharedInformers&) = delete;
   SharedInformers& operator=(const SharedInformers&) = delete;
 
-  // The informer for these options, created on first use (and started at once if start_all()
-  // was already called). Options that differ only in resync/backoff share the first one's.
-  Informer& get(const InformerOptions& options);
+  // Who needs an informer: every replica (the webhook's policies, exceptions, namespace labels),
+  // or only the replica that leads (the controllers' caches: a follower holds none of them).
+  enum class Scope { EveryReplica, LeaderOnly };
+
+  // The informer for these options, created on first use (and started at once if its scope has
+  // been started). Options that differ only in resync/backoff/transform share the first one's.
+  // An informer asked for by both scopes runs on every replica.
+  Informer& get(const InformerOptions& options, Scope scope = Scope::EveryReplica);
   // Given to every informer created from now on (metrics of watch restarts).
   void set_watch_restart_hook(std::function<void(const std::string&, const char*)> hook) { hook_ = std::move(hook); }
+  // The EveryReplica informers.
   void start_all();
+  // Every informer; the LeaderOnly ones also forget their caches.
   void stop_all();
-  // True when every informer has synced within the timeout.
+  // The LeaderOnly informers, when this replica starts and stops leading. Stopping forgets their
+  // caches (a follower holds none; the next leadership lists afresh) without telling handlers.
+  void start_leader_only();
+  void stop_leader_only();
+  // True when every running informer has synced within the timeout.
   bool wait_for_sync(std::chrono::milliseconds timeout) const;
 
  private:
@@ -36,8 +48,16 @@ class SharedInformers {
 
   ApiClient& client_;
   mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Informer>> informers_;
+  struct Entry {
+    std::unique_ptr<Informer> informer;
+    Scope scope = Scope::EveryReplica;
+  };
+  bool running(Scope scope) const { return scope == Scope::EveryReplica ? started_ : leading_; }
+  void set_running(std::optional<Scope> scope, bool run);
+
+  std::map<std::string, Entry> informers_;
   bool started_ = false;
+  bool leading_ = false;
   std::function<void(const std::string&, const char*)> hook_;
 };
 

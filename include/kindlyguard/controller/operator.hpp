@@ -27,7 +27,8 @@ class Operator {
   Operator(const Operator&) = delete;
   Operator& operator=(const Operator&) = delete;
 
-  // Starts the informers, then leader election; the controllers run while this replica leads.
+  // Starts the informers every replica needs, then leader election; the controllers, and the
+  // informers only they read (the pod cache), run while this replica leads.
   void start();
   // Stops the controllers (releasing the lease), then the informers.
   void stop();
@@ -42,9 +43,11 @@ class Operator {
   policy::NamespaceLabelsFn namespace_labels() const;
 
   // For the webhook: the PolicyViolation Events observer (null when turned off), the shared
-  // informers (the quarantine guard reads pods from them) and the event recorder.
+  // informers, the quarantined pods (every replica: the quarantine guard looks up evicted pods
+  // there; pod_cache.hpp) and the event recorder.
   admission::DecisionObserver* violation_events() const { return violation_events_.get(); }
   client::SharedInformers& informers() { return *informers_; }
+  client::Informer& quarantined_pods() { return *quarantined_pods_; }
   EventRecorder& events() { return *events_; }
   const OperatorConfig& config() const { return config_; }
 
@@ -76,6 +79,7 @@ class Operator {
   std::unique_ptr<client::SharedInformers> informers_;
   client::Informer* policies_ = nullptr;
   client::Informer* namespaces_ = nullptr;
+  client::Informer* quarantined_pods_ = nullptr;
   LivePolicies live_;
   client::Informer* exception_informer_ = nullptr;
   policy::ExceptionStore exception_store_;

@@ -205,8 +205,9 @@ bool TestApiServer::Impl::handle(HttpRequest& req, Connection& conn) {
   const std::string authz = header(req, http::field::authorization);
   bool known = false;
   if (util::starts_with(authz, "Bearer ")) {
-    auto it = options.tokens.find(util::trim(authz.substr(7)));
-    if (it != options.tokens.end()) {
+    std::lock_guard lock(authz_mu);
+    auto it = tokens.find(util::trim(authz.substr(7)));
+    if (it != tokens.end()) {
       user = it->second;
       known = true;
     }

@@ -24,7 +24,8 @@ TestApiServer::Impl::Impl(ServerOptions o)
     : options(std::move(o)),
       registry(options.resources),
       store(registry, options.store),
-      bookmark_ms(options.bookmark_interval.count()) {}
+      bookmark_ms(options.bookmark_interval.count()),
+      tokens(options.tokens) {}
 
 TestApiServer::TestApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   Impl& im = *impl_;
@@ -84,6 +85,11 @@ const RequestLog& TestApiServer::requests() const { return impl_->log; }
 void TestApiServer::set_authorizer(Authorizer authorizer) {
   std::lock_guard lock(impl_->authz_mu);
   impl_->authorizer = std::move(authorizer);
+}
+
+void TestApiServer::add_token(const std::string& token, UserInfo user) {
+  std::lock_guard lock(impl_->authz_mu);
+  impl_->tokens[token] = std::move(user);
 }
 
 void TestApiServer::set_bookmark_interval(std::chrono::milliseconds interval) {

@@ -31,6 +31,8 @@ struct TestApiServer::Impl {
 
   std::mutex authz_mu;
   Authorizer authorizer;
+  // options.tokens, and those added while serving (add_token), guarded by authz_mu.
+  std::map<std::string, UserInfo> tokens;
 
   // Interruptible sleeps (injected latency, timed suspend).
   std::mutex sleep_mu;

@@ -77,6 +77,9 @@ class TestApiServer {
   // Consulted for every resource request (after authentication); nullptr = allow all.
   void set_authorizer(Authorizer authorizer);
   void set_bookmark_interval(std::chrono::milliseconds interval);
+  // One more bearer token, from now on (as ServerOptions::tokens): a second client told apart
+  // from the first in requests() by its user.
+  void add_token(const std::string& token, UserInfo user);
 
   // ---- faults at the connection level ----
   // Cuts open watches mid-stream (no terminating chunk): clients see the connection drop.
