@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "check_write_common.hpp"
 #include "kindlyguard/cli/inputs.hpp"
 #include "kindlyguard/cli/namespace_labels.hpp"
 #include "kindlyguard/cli/policy_files.hpp"
@@ -24,10 +25,7 @@ namespace kindlyguard::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string plural(std::size_t n, const std::string& one, const std::string& many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
+using detail::plural;
 
 std::string lower(policy::Enforcement e) { return ascii_lower(policy::to_string(e)); }
 

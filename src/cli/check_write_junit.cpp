@@ -79,8 +79,6 @@ std::string escape(std::string_view s, bool attribute) {
 std::string attr(std::string_view s) { return escape(s, true); }
 std::string text(std::string_view s) { return escape(s, false); }
 
-int strength(Enforcement e) { return e == Enforcement::Deny ? 3 : e == Enforcement::Warn ? 2 : 1; }
-
 std::string describe(const ObjectReport& o, const Finding& f) {
   const auto& v = f.violation;
   std::string out = detail::location(o.source, f.pos.known() ? f.pos : o.pos) + ": " + v.field + " [" + v.rule +
@@ -160,7 +158,7 @@ class SuiteWriter {
     std::string out;  // <system-out>: what does not fail or skip the testcase
     Enforcement level = Enforcement::Audit;
     for (const Finding* f : c.findings)
-      if (strength(f->violation.enforcement) > strength(level)) level = f->violation.enforcement;
+      level = std::min(level, f->violation.enforcement);  // Enforcement is ordered strongest first
     std::string listed;
     for (const Finding* f : c.findings) listed += describe(o, *f);
     if (!c.findings.empty() && level != Enforcement::Audit) {

@@ -17,6 +17,7 @@
 //     suppression without it counts as accepted, which an excusing exception is.
 //   - A rule id is shared by every policy that checks it, with each policy's own enforcement:
 //     defaultConfiguration.level is the strongest level seen, and each result carries its own.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -40,8 +41,6 @@ constexpr const char* kRulesHelpUri = "https://github.com/kindlyguard/kindlyguar
 const char* sarif_level(Enforcement e) {
   return e == Enforcement::Deny ? "error" : e == Enforcement::Warn ? "warning" : "note";
 }
-
-int strength(Enforcement e) { return e == Enforcement::Deny ? 3 : e == Enforcement::Warn ? 2 : 1; }
 
 // One line per Pod Security Standards check, after the control it implements in the Kubernetes
 // documentation (the check files under src/policy/pss/ quote the same text at more length).
@@ -243,7 +242,7 @@ void write_check_sarif(const CheckReport& report, std::ostream& out, const Write
     auto [it, added] = rule_index.emplace(v.rule, rules.size());
     if (added) rules.emplace_back(v.rule, v.enforcement);
     auto& level = rules[it->second].second;
-    if (strength(v.enforcement) > strength(level)) level = v.enforcement;
+    level = std::min(level, v.enforcement);  // Enforcement is ordered strongest first
   };
   for (const auto& o : report.objects) {
     for (const auto& f : o.findings) note_rule(f.violation);

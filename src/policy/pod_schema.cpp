@@ -24,6 +24,7 @@ struct Node {
   Type type;
   std::span<const Field> fields = {};  // Object: the members kindlyguard reads (others are not checked)
   const Node* element = nullptr;       // Map: the type of every value; List: of every item
+  bool redact = false;                 // a mistyped value is named by its type only, never shown
 };
 
 // ---- leaves and small shapes ----
@@ -93,16 +94,20 @@ constexpr Field kExecFields[] = {{"command", &kStrings}};
 constexpr Node kExec{Type::Object, kExecFields};
 constexpr Field kHandlerFields[] = {{"exec", &kExec}, {"httpGet", &kHttpGet}, {"tcpSocket", &kTcpSocket}, {"sleep", &kOpaque}};
 constexpr Node kHandler{Type::Object, kHandlerFields};
+constexpr Field kGrpcFields[] = {{"port", &kInt32}, {"service", &kString}};
+constexpr Node kGrpc{Type::Object, kGrpcFields};
 constexpr Field kProbeFields[] = {
     {"exec", &kExec},           {"httpGet", &kHttpGet},          {"tcpSocket", &kTcpSocket},
-    {"grpc", &kOpaque},         {"initialDelaySeconds", &kInt32}, {"timeoutSeconds", &kInt32},
+    {"grpc", &kGrpc},           {"initialDelaySeconds", &kInt32}, {"timeoutSeconds", &kInt32},
     {"periodSeconds", &kInt32}, {"successThreshold", &kInt32},   {"failureThreshold", &kInt32},
     {"terminationGracePeriodSeconds", &kInt64},
 };
 constexpr Node kProbe{Type::Object, kProbeFields};
 constexpr Field kLifecycleFields[] = {{"postStart", &kHandler}, {"preStop", &kHandler}, {"stopSignal", &kString}};
 constexpr Node kLifecycle{Type::Object, kLifecycleFields};
-constexpr Field kEnvFields[] = {{"name", &kString}, {"value", &kString}, {"valueFrom", &kOpaque}};
+// env[].value may hold a secret (rule plaintextSecrets): an error about it must not print it.
+constexpr Node kEnvValue{Type::String, {}, nullptr, true};
+constexpr Field kEnvFields[] = {{"name", &kString}, {"value", &kEnvValue}, {"valueFrom", &kOpaque}};
 constexpr Node kEnv{Type::Object, kEnvFields};
 constexpr Node kEnvs{Type::List, {}, &kEnv};
 constexpr Field kContainerFields[] = {
@@ -262,7 +267,8 @@ struct Walk {
   bool check(const json& v, const Node& n, const Crumb* at) {
     switch (n.type) {
       case Type::String:
-        return v.is_string() || fail(at, std::string("expected ") + expected(n.type) + ", got " + got(v));
+        return v.is_string() ||
+               fail(at, std::string("expected ") + expected(n.type) + ", got " + (n.redact ? std::string(v.type_name()) : got(v)));
       case Type::Bool:
         return v.is_boolean() || fail(at, std::string("expected ") + expected(n.type) + ", got " + got(v));
       case Type::Int32: return check_integer(v, n, at, INT32_MIN, INT32_MAX);

@@ -68,6 +68,8 @@ test("policies that check nothing are refused by a CEL rule, as by the parser", 
     [{ rules: { images: {} } }, "images rule checks nothing"],
     [{ rules: { capabilities: { allowedAdd: ["ALL"] } } }, "without requiredDrop the rule checks nothing"],
     [{ rules: { runAsUser: { min: 2000, max: 1000 } } }, "min must not be greater than max"],
+    [{ rules: { probes: { liveness: false, startup: false } } }, "probes rule checks nothing"],
+    [{ rules: { probes: {} } }, "probes rule checks nothing"],
   ];
   for (const [spec, expected] of cases) {
     const failed = evaluate(schema, policyWith(spec)).filter((r) => !r.ok);
@@ -80,6 +82,8 @@ test("policies that check something pass the CEL rules", () => {
   for (const spec of [
     { rules: { images: { requireDigest: true } } },
     { rules: { images: { disallowTags: ["latest"] } } },
+    { rules: { probes: { readiness: true } } },
+    { rules: { plaintextSecrets: { deny: true } } },
     { rules: { capabilities: { allowedAdd: ["ALL"], requiredDrop: ["NET_RAW"] } } },
     { rules: { capabilities: { allowedAdd: ["NET_BIND_SERVICE"] } } },
     { podSecurityStandard: { level: "baseline" } },

@@ -14,6 +14,7 @@
 
 namespace kindlyguard::policy {
 
+// Ordered strongest first: std::min of two is the stronger (strongest_enforcement, the check writers).
 enum class Enforcement { Deny, Warn, Audit };
 const char* to_string(Enforcement e);
 
@@ -64,6 +65,12 @@ struct ImagesRule {
   std::vector<std::string> disallow_tags;       // "latest" also catches images with neither tag nor digest
   bool require_digest = false;
 };
+// Which probes every regular container (sidecars included) must set; false or absent = not required.
+struct ProbesRule { bool liveness = false; bool readiness = false; bool startup = false; };
+// env[].value literals that hold secrets are refused (deny: true is the only value that checks).
+struct PlaintextSecretsRule {
+  std::vector<std::string> allowed_names;  // env names or globs, matched case-insensitively
+};
 
 struct Rules {
   std::optional<bool> run_as_non_root;
@@ -78,6 +85,8 @@ struct Rules {
   std::optional<SeccompRule> seccomp;
   std::optional<ResourcesRule> resources;
   std::optional<ImagesRule> images;
+  std::optional<ProbesRule> probes;
+  std::optional<PlaintextSecretsRule> plaintext_secrets;
 };
 
 struct SecurityPolicy {

@@ -11,10 +11,10 @@ using Check = void(const RuleInput& in, std::vector<Finding>& out);
 using Parse = void(detail::ObjectReader& spec_rules, std::string_view id, Rules& out);
 Check check_run_as_non_root, check_run_as_user, check_read_only_root_filesystem, check_capabilities,
     check_allow_privilege_escalation, check_privileged, check_host_namespaces, check_host_ports, check_host_path,
-    check_seccomp, check_resources, check_images;
+    check_seccomp, check_resources, check_images, check_probes, check_plaintext_secrets;
 Parse parse_run_as_non_root, parse_run_as_user, parse_read_only_root_filesystem, parse_capabilities,
     parse_allow_privilege_escalation, parse_privileged, parse_host_namespaces, parse_host_ports, parse_host_path,
-    parse_seccomp, parse_resources, parse_images;
+    parse_seccomp, parse_resources, parse_images, parse_probes, parse_plaintext_secrets;
 }  // namespace rules
 
 const std::vector<RuleDefinition>& rule_registry() {
@@ -46,6 +46,10 @@ const std::vector<RuleDefinition>& rule_registry() {
        [](const Rules& r) { return r.resources.has_value(); }, check_resources, parse_resources},
       {"images", "images must come from trusted registries, with an allowed tag or a digest",
        [](const Rules& r) { return r.images.has_value(); }, check_images, parse_images},
+      {"probes", "containers must set usable liveness, readiness and startup probes, as the policy asks",
+       [](const Rules& r) { return r.probes.has_value(); }, check_probes, parse_probes},
+      {"plaintextSecrets", "environment variables must not hold secrets as literal values",
+       [](const Rules& r) { return r.plaintext_secrets.has_value(); }, check_plaintext_secrets, parse_plaintext_secrets},
   };
   return kRules;
 }
