@@ -411,6 +411,9 @@ check_reviews() {
    "containers":[{"name":"web","image":"registry.example.com/web:1.0",
     "securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"privileged":false,
      "capabilities":{"drop":["ALL"]}},
+    "ports":[{"name":"http","containerPort":8080}],
+    "livenessProbe":{"httpGet":{"path":"/healthz","port":"http"}},
+    "readinessProbe":{"httpGet":{"path":"/ready","port":"http"}},
     "resources":{"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"cpu":"500m","memory":"128Mi"}}}]}}}}
 EOF
   out=$(review "$work/allowed.json" 2>&1) || true
