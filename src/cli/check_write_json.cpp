@@ -19,7 +19,7 @@ void put_pos(json& j, policy::SourcePos pos) {
 json finding_json(const Finding& f) {
   const auto& v = f.violation;
   json j = {{"policy", v.policy}, {"rule", v.rule}, {"enforcement", detail::lower(v.enforcement)},
-            {"container", v.container}, {"field", v.field}, {"message", v.message}, {"what", f.what}, {"fix", f.fix}};
+            {"severity", policy::to_string(v.severity)}, {"container", v.container}, {"field", v.field}, {"message", v.message}, {"what", f.what}, {"fix", f.fix}};
   put_pos(j, f.pos);
   return j;
 }

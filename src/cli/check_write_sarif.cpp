@@ -27,6 +27,7 @@
 
 #include "check_write_common.hpp"
 #include "kindlyguard/cli/check_writers.hpp"
+#include "kindlyguard/policy/evaluate.hpp"
 #include "kindlyguard/policy/rules.hpp"
 
 namespace kindlyguard::cli {
@@ -73,6 +74,16 @@ std::string_view pss_summary(std::string_view check_id) {
   return it == kSummaries.end() ? std::string_view{} : it->second;
 }
 
+const char* security_severity(policy::Severity s) {
+  switch (s) {
+    case policy::Severity::Critical: return "9.5";
+    case policy::Severity::High: return "8.0";
+    case policy::Severity::Medium: return "5.5";
+    case policy::Severity::Low: return "2.0";
+  }
+  return "5.5";
+}
+
 Json describe_rule(const std::string& id, Enforcement level) {
   Json rule = {{"id", id}};
   std::string short_text, full_text;
@@ -98,7 +109,9 @@ Json describe_rule(const std::string& id, Enforcement level) {
   rule["fullDescription"] = {{"text", full_text}};
   if (help_uri) rule["helpUri"] = help_uri;
   rule["defaultConfiguration"] = {{"level", sarif_level(level)}};
-  rule["properties"] = {{"tags", {"security", "kubernetes"}}};
+  // GitHub code scanning shows a rule's security-severity (a CVSS-like score, as a string) as
+  // critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9) or low: README "Severities".
+  rule["properties"] = {{"tags", {"security", "kubernetes"}}, {"security-severity", security_severity(policy::rule_severity(id))}};
   return rule;
 }
 

@@ -14,15 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* severity(policy::Enforcement e) {
-  switch (e) {
-    case policy::Enforcement::Deny: return "high";
-    case policy::Enforcement::Warn: return "medium";
-    case policy::Enforcement::Audit: return "low";
-  }
-  return "medium";
-}
-
 std::string result_message(const policy::AuditResult& a) {
   switch (a.outcome) {
     case policy::AuditResult::Outcome::Pass: return "the pod passes this rule";
@@ -74,7 +65,7 @@ json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, c
               {"policy", a.policy},
               {"rule", a.rule},
               {"result", policy::to_string(a.outcome)},
-              {"severity", severity(a.enforcement)},
+              {"severity", policy::to_string(a.severity)},
               {"category", "Pod Security"},
               {"scored", true},
               {"resources", json::array({{{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns}, {"name", a.pod}, {"uid", a.pod_uid}}})}};

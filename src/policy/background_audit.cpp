@@ -83,14 +83,21 @@ AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<
       std::vector<ExcusedViolation> excused;
       apply_exceptions(options.exceptions, ns, *view, violations, excused);
       std::map<std::string, std::string> failed;  // rule -> messages
+      std::map<std::string, Severity> worst;      // rule -> its most severe violation
       for (const auto& v : violations) {
         auto& m = failed[v.rule];
         m += (m.empty() ? "" : "; ") + v.message;
+        auto [it, first] = worst.emplace(v.rule, v.severity);
+        if (!first) it->second = std::min(it->second, v.severity);
       }
       if (!violations.empty()) {
         compliant = false;
         ++out.violating_pods[p->name];
-        if (p->quarantine_on_violation) out.to_quarantine.emplace(ns + "/" + name, p->name);
+        // Only violations at least as severe as onViolation.quarantine.minSeverity isolate the pod.
+        if (p->quarantine_on_violation &&
+            std::any_of(violations.begin(), violations.end(),
+                        [&](const Violation& v) { return v.severity <= p->quarantine_min_severity; }))
+          out.to_quarantine.emplace(ns + "/" + name, p->name);
       }
       // A rule is skipped when exceptions excused all its violations; one left makes it fail.
       std::map<std::string, std::pair<std::string, std::string>> skipped;  // rule -> (exception, messages)
@@ -110,9 +117,12 @@ AuditOutcome audit_pods(const PolicySet& set, const std::vector<std::shared_ptr<
           case AuditResult::Outcome::Warn: ++c.counts.warn; break;
           case AuditResult::Outcome::Skip: ++c.counts.skip; break;
         }
-        if (bucket.size() < options.max_results)
+        if (bucket.size() < options.max_results) {
+          auto w = worst.find(rule);
+          const Severity severity = w != worst.end() ? w->second : rule_severity(rule);
           bucket.push_back({p->name, std::move(rule), o, p->enforcement, std::move(message), name, meta.uid(),
-                            std::move(exception)});
+                            std::move(exception), severity});
+        }
       };
       const auto flagged = p->enforcement == Enforcement::Deny ? AuditResult::Outcome::Fail : AuditResult::Outcome::Warn;
       for (const auto& rule : ids[p])

@@ -85,6 +85,22 @@ std::optional<Enforcement> strongest_enforcement(const std::vector<Violation>& v
   return out;
 }
 
+const char* to_string(Severity s) {
+  switch (s) {
+    case Severity::Critical: return "critical";
+    case Severity::High: return "high";
+    case Severity::Medium: return "medium";
+    case Severity::Low: return "low";
+  }
+  return "medium";
+}
+
+std::optional<Severity> parse_severity(std::string_view word) {
+  for (Severity s : {Severity::Critical, Severity::High, Severity::Medium, Severity::Low})
+    if (word == to_string(s)) return s;
+  return std::nullopt;
+}
+
 const char* to_string(PssLevel l) {
   switch (l) {
     case PssLevel::Privileged: return "privileged";
@@ -96,15 +112,19 @@ const char* to_string(PssLevel l) {
 
 std::vector<Violation> judge(const SecurityPolicy& policy, const PodView& pod) {
   std::vector<Violation> out;
-  auto add = [&](std::string rule, std::string container, std::string field, std::string message) {
+  auto add = [&](std::string rule, std::string container, std::string field, std::string message, Severity severity) {
     out.push_back({policy.name, std::move(rule), policy.enforcement, std::move(container), std::move(field),
-                   std::move(message)});
+                   std::move(message), severity});
   };
   if (policy.pod_security_standard) {
     const auto& pss = *policy.pod_security_standard;
-    for (auto& r : pss::evaluate(pss.level, pss.version, pod))
+    for (auto& r : pss::evaluate(pss.level, pss.version, pod)) {
+      // PSS refuses every hostPath alike; the one that gives root on the node is critical, as in the hostPath rule.
+      Severity severity = r.check_id == "hostPathVolumes" && mounts_node_root_path(pod) ? Severity::Critical : r.severity;
       add("pss/" + r.check_id, std::move(r.container), std::move(r.field),
-          "violates PodSecurity \"" + pss_label(pss) + "\": " + r.reason + (r.detail.empty() ? "" : " (" + r.detail + ")"));
+          "violates PodSecurity \"" + pss_label(pss) + "\": " + r.reason + (r.detail.empty() ? "" : " (" + r.detail + ")"),
+          severity);
+    }
   }
   RuleInput input(policy, pod);
   std::vector<Finding> findings;
@@ -112,9 +132,24 @@ std::vector<Violation> judge(const SecurityPolicy& policy, const PodView& pod) {
     if (!rule.enabled(policy.rules)) continue;
     findings.clear();
     rule.check(input, findings);
-    for (auto& f : findings) add(std::string(rule.id), std::move(f.container), std::move(f.field), std::move(f.message));
+    for (auto& f : findings)
+      add(std::string(rule.id), std::move(f.container), std::move(f.field), std::move(f.message),
+          f.severity ? std::min(*f.severity, rule.severity) : rule.severity);
   }
   return out;
+}
+
+Severity rule_severity(std::string_view rule_id) {
+  if (rule_id.starts_with("pss/")) {
+    rule_id.remove_prefix(4);
+    static const std::vector<pss::CheckInfo> checks = pss::checks();
+    for (const auto& c : checks)
+      if (c.id == rule_id) return c.severity;
+    return Severity::Medium;
+  }
+  for (const auto& r : rule_registry())
+    if (r.id == rule_id) return r.severity;
+  return Severity::Medium;
 }
 
 bool policy_matches(const SecurityPolicy& policy, const std::string& ns, const PodView& pod,

@@ -95,7 +95,22 @@ void parse_spec(Errors& errors, ObjectReader& top, SecurityPolicy& p) {
   }
   {
     ObjectReader on(errors, spec.get("onViolation"), spec.path("onViolation"));
-    if (auto q = on.boolean("quarantine")) p.quarantine_on_violation = *q;
+    // quarantine: true, or {minSeverity: critical} to quarantine only for violations that severe.
+    if (const json* q = on.get("quarantine"); q && q->is_object()) {
+      ObjectReader quarantine(errors, q, on.path("quarantine"));
+      p.quarantine_on_violation = true;
+      if (auto word = quarantine.string("minSeverity")) {
+        if (auto s = parse_severity(*word)) p.quarantine_min_severity = *s;
+        else
+          errors.add(quarantine.path("minSeverity"),
+                     quote(*word) + " is not a severity: use critical, high, medium or low");
+      }
+      quarantine.finish();
+    } else if (q && !q->is_boolean()) {
+      type_error(errors, on.path("quarantine"), "a boolean (true or false) or {minSeverity: critical|high|medium|low}", *q);
+    } else if (q) {
+      p.quarantine_on_violation = q->get<bool>();
+    }
     on.finish();
   }
   const bool no_rules = rules == nullptr || (rules->is_object() && rules->empty());

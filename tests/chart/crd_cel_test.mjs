@@ -102,6 +102,23 @@ test("boolean rules accept only the value that checks something", () => {
   for (const [name, values] of Object.entries(expected)) assert.deepEqual(rules[name].enum, values, name);
 });
 
+// Issue 18: onViolation.quarantine is true/false or {minSeverity}; an untyped node, so its CEL rule
+// is all the API server checks. crd_schema_test.cpp holds the parser to the same verdicts.
+test("onViolation.quarantine takes a boolean or a minimum severity, and nothing else", () => {
+  const verdict = (quarantine) => {
+    const results = evaluate(schema, policyWith({ rules: { privileged: false }, onViolation: { quarantine } }));
+    const mine = results.filter((r) => r.path === "spec.onViolation.quarantine");
+    assert.equal(mine.length, 1, "exactly one rule on spec.onViolation.quarantine");
+    return mine[0].ok;
+  };
+  for (const ok of [true, false, {}, { minSeverity: "critical" }, { minSeverity: "high" }, { minSeverity: "medium" },
+                    { minSeverity: "low" }])
+    assert.equal(verdict(ok), true, JSON.stringify(ok));
+  for (const bad of ["true", 1, { minSeverity: "severe" }, { minSeverity: "Critical" }, { minseverity: "critical" },
+                     { minSeverity: "critical", extra: 1 }, ["critical"]])
+    assert.equal(verdict(bad), false, JSON.stringify(bad));
+});
+
 // ------------------------------------------------------------------------------------------------
 // SecurityPolicyException (issue 16).
 

@@ -452,3 +452,34 @@ TEST(CrdSchema, SpecRequiredAndCheckingSomething) {
 }
 
 }  // namespace
+
+// Issue 18: spec.onViolation.quarantine is true/false or {minSeverity}. The schema leaves it
+// untyped with a CEL rule (crd_cel_test.mjs checks the rule on the same values); the parser
+// accepts and refuses the same ones, and reads what it accepts.
+TEST(CrdSchema, QuarantineTakesABooleanOrAMinimumSeverity) {
+  auto with = [](json quarantine) {
+    json doc = full_policy();
+    doc["spec"]["onViolation"]["quarantine"] = std::move(quarantine);
+    return doc;
+  };
+  for (const json& ok : {json(true), json(false), json::object(), json{{"minSeverity", "critical"}},
+                         json{{"minSeverity", "high"}}, json{{"minSeverity", "medium"}}, json{{"minSeverity", "low"}}})
+    EXPECT_TRUE(problems(with(ok)).empty()) << ok.dump() << describe(problems(with(ok)));
+  for (const json& bad : {json("true"), json(1), json{{"minSeverity", "severe"}}, json{{"minSeverity", "Critical"}},
+                          json{{"minseverity", "critical"}}, json{{"minSeverity", "critical"}, {"extra", 1}},
+                          json::array({"critical"})})
+    EXPECT_FALSE(problems(with(bad)).empty()) << bad.dump();
+
+  using kindlyguard::policy::Severity;
+  auto parsed = kindlyguard::policy::parse_policy(with(json{{"minSeverity", "critical"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+  EXPECT_TRUE(parsed->quarantine_on_violation);
+  EXPECT_EQ(parsed->quarantine_min_severity, Severity::Critical);
+  parsed = kindlyguard::policy::parse_policy(with(json::object()));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->quarantine_on_violation);
+  EXPECT_EQ(parsed->quarantine_min_severity, Severity::Low);  // any violation, as `true`
+  parsed = kindlyguard::policy::parse_policy(with(false));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_FALSE(parsed->quarantine_on_violation);
+}

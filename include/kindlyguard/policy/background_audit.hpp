@@ -35,6 +35,7 @@ struct AuditResult {
   std::string message;  // the violations' messages, joined; "" for a pass
   std::string pod, pod_uid;
   std::string exception;  // for Skip: the excusing SecurityPolicyException, "namespace/name"
+  Severity severity = Severity::Medium;  // the rule's; for a fail or warn, its most severe violation's
 };
 const char* to_string(AuditResult::Outcome o);
 

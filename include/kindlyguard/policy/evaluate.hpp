@@ -76,6 +76,10 @@ std::optional<Enforcement> strongest_enforcement(const std::vector<Violation>& v
 // (callers have decided the policy applies). Container image exemptions apply.
 std::vector<Violation> judge(const SecurityPolicy& policy, const PodView& pod);
 
+// The severity a rule id declares ("runAsNonRoot", "pss/privileged"); a finding may raise it
+// (Violation::severity). Medium for an unknown id.
+Severity rule_severity(std::string_view rule_id);
+
 // Does `policy` select this object (namespace names/globs, namespace labels, pod labels)?
 bool policy_matches(const SecurityPolicy& policy, const std::string& ns, const PodView& pod,
                     const NamespaceLabelsFn& namespace_labels);

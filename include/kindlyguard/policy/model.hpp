@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kindlyguard/k8s/image_pattern.hpp"
@@ -17,6 +18,13 @@ namespace kindlyguard::policy {
 // Ordered strongest first: std::min of two is the stronger (strongest_enforcement, the check writers).
 enum class Enforcement { Deny, Warn, Audit };
 const char* to_string(Enforcement e);
+
+// How much harm a finding allows, strongest first (std::min of two is the more severe). Every rule
+// and Pod Security Standards check has one (README, "Severities"); a finding may raise its rule's
+// (hostPath of a container runtime's socket is critical where other host paths are high).
+enum class Severity { Critical, High, Medium, Low };
+const char* to_string(Severity s);                         // "critical", "high", "medium", "low"
+std::optional<Severity> parse_severity(std::string_view);  // the same words, exactly
 
 enum class PssLevel { Privileged, Baseline, Restricted };
 const char* to_string(PssLevel l);
@@ -101,6 +109,8 @@ struct SecurityPolicy {
   Rules rules;
   bool audit_background = true;
   bool quarantine_on_violation = false;
+  // spec.onViolation.quarantine.minSeverity: only violations at least this severe quarantine.
+  Severity quarantine_min_severity = Severity::Low;
 };
 
 // One thing wrong with one object, with every part a person needs to fix it.
@@ -111,6 +121,7 @@ struct Violation {
   std::string container;    // container name, empty for pod-level findings
   std::string field;        // full field path in the reviewed object
   std::string message;      // what is wrong and what to set instead
+  Severity severity = Severity::Medium;  // the rule's or check's, raised by the finding
 };
 
 }  // namespace kindlyguard::policy

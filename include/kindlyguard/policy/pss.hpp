@@ -29,6 +29,7 @@ struct CheckResult {
                           // too (spec.template.spec...). For a setting nobody set, where the first
                           // offending container should set it.
   std::string container;  // the first offending container, empty when pod-level
+  Severity severity = Severity::Medium;  // the check's (README "Severities")
 };
 
 // All failed checks for `level` at `version` (pod templates included). Empty when allowed.
@@ -58,6 +59,7 @@ struct CheckInfo {
   PssLevel level = PssLevel::Baseline;
   std::vector<int> since_minors;       // v1.<n> from which each revision applies, increasing
   std::vector<std::string> overrides;  // baseline check ids a restricted revision replaces
+  Severity severity = Severity::Medium;
 };
 std::vector<CheckInfo> checks();
 

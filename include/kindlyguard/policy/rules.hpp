@@ -4,8 +4,10 @@
 // (src/policy/rules/registry.cpp).
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kindlyguard/policy/model.hpp"
@@ -19,9 +21,13 @@ class ObjectReader;  // the policy parser's reader (src/policy/parse_walk.hpp), 
 
 // What a rule reports: everything but the policy name and enforcement, which the evaluator adds.
 struct Finding {
+  Finding() = default;
+  Finding(std::string container_, std::string field_, std::string message_, std::optional<Severity> severity_ = {})
+      : container(std::move(container_)), field(std::move(field_)), message(std::move(message_)), severity(severity_) {}
   std::string container;
   std::string field;
   std::string message;
+  std::optional<Severity> severity;  // set only to raise the rule's severity for this finding
 };
 
 class RuleInput {
@@ -43,6 +49,7 @@ class RuleInput {
 struct RuleDefinition {
   std::string_view id;           // stable: never renamed once released; the rule's field under spec.rules
   std::string_view summary;      // one line for docs and --help
+  Severity severity;             // of its findings (README "Severities"); a finding may raise it
   bool (*enabled)(const Rules&); // is the rule configured in this policy?
   void (*check)(const RuleInput&, std::vector<Finding>&);
   // Reads the rule's own field, spec.rules.<id>, into `out`; problems go to the reader's errors.
@@ -50,5 +57,9 @@ struct RuleDefinition {
 };
 
 const std::vector<RuleDefinition>& rule_registry();
+
+// Whether the pod mounts a host path that gives root on the node (a container runtime's socket,
+// /proc, or a directory holding one): what the hostPath rule always refuses, and critical.
+bool mounts_node_root_path(const PodView& pod);
 
 }  // namespace kindlyguard::policy

@@ -137,6 +137,7 @@ struct Variant {
 struct CheckDef {
   std::string_view id;
   PssLevel level;  // Baseline or Restricted
+  Severity severity;  // README "Severities"
   std::vector<Variant> variants;  // strictly increasing min_minor
 };
 

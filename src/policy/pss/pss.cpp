@@ -22,6 +22,7 @@ constexpr int kLatestMinor = 37;
 struct Active {
   std::string_view id;
   CheckFn fn;
+  Severity severity;
 };
 using Table = std::vector<Active>;
 
@@ -53,11 +54,11 @@ Tables build_tables() {
     for (const CheckDef* c : baseline) {
       const Variant* v = variant_at(*c, minor);
       if (!v) continue;
-      base.push_back({c->id, v->fn});
-      if (!overridden.count(c->id)) restr.push_back({c->id, v->fn});
+      base.push_back({c->id, v->fn, c->severity});
+      if (!overridden.count(c->id)) restr.push_back({c->id, v->fn, c->severity});
     }
     for (const CheckDef* c : restricted)
-      if (const Variant* v = variant_at(*c, minor)) restr.push_back({c->id, v->fn});
+      if (const Variant* v = variant_at(*c, minor)) restr.push_back({c->id, v->fn, c->severity});
     t.by_level[0].push_back(std::move(base));
     t.by_level[1].push_back(std::move(restr));
   }
@@ -134,6 +135,7 @@ std::vector<CheckResult> evaluate(PssLevel level, PssVersion version, const PodV
   for (const Active& check : table) {
     if (check.fn(ctx.pod(), result)) continue;
     result.check_id = check.id;
+    result.severity = check.severity;
     failed.push_back(std::move(result));
     result = CheckResult{};
   }
@@ -180,7 +182,7 @@ std::vector<std::string> check_ids() {
 std::vector<CheckInfo> checks() {
   std::vector<CheckInfo> out;
   for (const CheckDef& c : detail::registry()) {
-    CheckInfo info{std::string(c.id), c.level, {}, {}};
+    CheckInfo info{std::string(c.id), c.level, {}, {}, c.severity};
     for (const Variant& v : c.variants) {
       info.since_minors.push_back(v.min_minor);
       if (!v.overrides.empty() &&

@@ -146,7 +146,7 @@ void check_host_path(const RuleInput& in, std::vector<Finding>& out) {
       if (!covering.empty())
         message += " (allowedPaths entry " + quote(covering.front().first->path_prefix) +
                    " is broader than the refused path; only an entry naming the path itself lets it through)";
-      out.push_back({"", field, std::move(message)});
+      out.push_back({"", field, std::move(message), Severity::Critical});
       continue;
     }
     if (covering.empty()) {
@@ -227,3 +227,22 @@ void parse_host_path(ObjectReader& spec_rules, std::string_view id, Rules& out) 
 }
 
 }  // namespace kindlyguard::policy::rules
+
+namespace kindlyguard::policy {
+
+bool mounts_node_root_path(const PodView& pod) {
+  const nlohmann::json& volumes = pod.volumes();
+  if (!volumes.is_array()) return false;
+  for (const nlohmann::json& v : volumes) {
+    if (!v.is_object()) continue;
+    auto hp = v.find("hostPath");
+    if (hp == v.end() || !hp->is_object()) continue;
+    auto p = hp->find("path");
+    std::string path;
+    if (p != hp->end() && p->is_string() && rules::normalize(p->get<std::string>(), path) && !rules::refused_entries(path).empty())
+      return true;
+  }
+  return false;
+}
+
+}  // namespace kindlyguard::policy

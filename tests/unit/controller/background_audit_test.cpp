@@ -62,6 +62,46 @@ TEST(AuditPods, FailWarnPassCountsAndQuarantineRequests) {
   EXPECT_EQ(shop.results.front().outcome, policy::AuditResult::Outcome::Fail);  // flagged first
 }
 
+// Issue 18: onViolation.quarantine {minSeverity} quarantines only for violations that severe: the
+// pod mounting the runtime's socket at once, the one without a memory limit only reported.
+TEST(AuditPods, QuarantineOnlyForViolationsAtTheMinimumSeverity) {
+  auto with_threshold = [](const std::string& quarantine) {
+    return parse("apiVersion: kindlyguard.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: hard}\n"
+                 "spec: {rules: {hostPath: {allowed: true}, resources: {requireLimits: [memory]}},\n"
+                 "       onViolation: {quarantine: " + quarantine + "}}\n");
+  };
+  json socket = compliant_pod("socket", "shop");
+  socket["spec"]["volumes"] = json::array({{{"name", "s"}, {"hostPath", {{"path", "/run//containerd/containerd.sock"}}}}});
+  socket["spec"]["containers"][0]["resources"] = {{"limits", {{"memory", "64Mi"}}}};
+  json no_limit = compliant_pod("no-limit", "shop");
+  no_limit["spec"]["containers"][0].erase("resources");
+  json logs = compliant_pod("logs", "shop");  // a host path, allowed: no violation at all
+  logs["spec"]["volumes"] = json::array({{{"name", "l"}, {"hostPath", {{"path", "/var/log"}}}}});
+  logs["spec"]["containers"][0]["resources"] = {{"limits", {{"memory", "64Mi"}}}};
+  const auto all = pods({socket, no_limit, logs});
+
+  policy::PolicySet set;
+  set.policies = {with_threshold("{minSeverity: critical}")};
+  auto outcome = policy::audit_pods(set, all, policy::name_only_namespace_labels());
+  EXPECT_EQ(outcome.violating_pods["hard"], 2u);
+  EXPECT_EQ(outcome.to_quarantine, (std::map<std::string, std::string>{{"shop/socket", "hard"}}));
+
+  set.policies = {with_threshold("{minSeverity: low}")};
+  outcome = policy::audit_pods(set, all, policy::name_only_namespace_labels());
+  EXPECT_EQ(outcome.to_quarantine,
+            (std::map<std::string, std::string>{{"shop/no-limit", "hard"}, {"shop/socket", "hard"}}));
+  set.policies = {with_threshold("true")};  // true: any violation, as before severities
+  EXPECT_EQ(policy::audit_pods(set, all, policy::name_only_namespace_labels()).to_quarantine, outcome.to_quarantine);
+
+  // The report's results carry the severity: the rule's, raised to critical for the socket.
+  const auto& shop = policy::audit_pods(set, all, policy::name_only_namespace_labels()).namespaces.at("shop");
+  std::map<std::string, policy::Severity> by_pod_rule;
+  for (const auto& r : shop.results) by_pod_rule[r.pod + "/" + r.rule] = r.severity;
+  EXPECT_EQ(by_pod_rule["socket/hostPath"], policy::Severity::Critical);
+  EXPECT_EQ(by_pod_rule["logs/hostPath"], policy::Severity::High);  // a pass: the rule's own
+  EXPECT_EQ(by_pod_rule["no-limit/resources"], policy::Severity::Low);
+}
+
 TEST(AuditPods, ResultsAreCappedAndCountsStayComplete) {
   policy::PolicySet set;
   set.policies = {parse(kDenyPrivileged)};

@@ -330,7 +330,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "must be a boolean (true or false), not a string \"yes\""},
         ErrorCase{"on_violation_quoted", policy({{"onViolation", {{"quarantine", "true"}}}}),
                   "spec.onViolation.quarantine",
-                  "must be a boolean (true or false), not a string \"true\" (remove the quotes)"},
+                  "must be a boolean (true or false) or {minSeverity: critical|high|medium|low}, not a string "
+                  "\"true\" (remove the quotes)"},
+        ErrorCase{"on_violation_severity", policy({{"onViolation", {{"quarantine", {{"minSeverity", "severe"}}}}}}),
+                  "spec.onViolation.quarantine.minSeverity",
+                  "\"severe\" is not a severity: use critical, high, medium or low"},
         ErrorCase{"on_violation_unknown", policy({{"onViolation", {{"label", true}}}}), "spec.onViolation.label",
                   "unknown field (expected one of: quarantine)"}),
     [](const auto& info) { return std::string(info.param.name); });
