@@ -55,21 +55,29 @@ test: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
 	$(MAKE) --no-print-directory fuzz-short
 
-test-sanitize: deps
-	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DKINDLY_SANITIZE=ON -DKINDLY_BUILD_BENCH=OFF \
-	  -DKINDLY_WHOLE_SUITE_TESTS=unit \
+# The sanitizer tree also holds the fuzz targets (KINDLY_FUZZ_TARGETS): `make fuzz-short` builds
+# them there, and this target's build then only adds the suites.
+SANITIZE_CONFIGURE = cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DKINDLY_SANITIZE=ON -DKINDLY_BUILD_BENCH=OFF \
+	  -DKINDLY_WHOLE_SUITE_TESTS=unit -DKINDLY_FUZZ_TARGETS=ON \
 	  -DCMAKE_C_COMPILER=$(SANITIZE_CC) -DCMAKE_CXX_COMPILER=$(SANITIZE_CXX) $(CMAKE_FLAGS)
+
+test-sanitize: deps
+	$(SANITIZE_CONFIGURE)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizer/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_FLAGS)
 
-# libFuzzer targets (fuzz/, built with clang, ASan and UBSan in $(FUZZ_DIR)), each run for
+# libFuzzer targets (fuzz/, built with clang, ASan and UBSan in $(FUZZ_DIR) at -O1), each run for
 # FUZZ_SECONDS; a crash, hang or leak fails and leaves its input in $(FUZZ_DIR)/artifacts/.
 fuzz: deps
 	FUZZ_JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
+# The short run of `make test`: the same targets built in the sanitizer tree, whose objects
+# `make test-sanitize` reuses (one instrumented compile in CI instead of two); artifacts in
+# $(SANITIZE_DIR)/artifacts/.
 fuzz-short: deps
-	FUZZ_JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SHORT_SECONDS)
+	$(SANITIZE_CONFIGURE)
+	FUZZ_JOBS=$(JOBS) scripts/fuzz.sh $(SANITIZE_DIR) $(FUZZ_SHORT_SECONDS)
 
 # Starts the webhook on loopback with a self-signed certificate and the example policies.
 run: binary

@@ -5,6 +5,10 @@
 #
 #   scripts/fuzz.sh BUILD_DIR SECONDS_PER_TARGET [TARGET...]
 #
+# BUILD_DIR: a new or existing tree of the fuzz/ project (`make fuzz`: -O1, fastest per run), or the
+# sanitizer tree configured with KINDLY_FUZZ_TARGETS=ON (`make fuzz-short`: -O0, the objects
+# `make test-sanitize` tests, so CI compiles them once).
+#
 # Corpora: each target starts from its hand-written seeds (fuzz/corpus/<target>/), the matching
 # test data of the repository (examples/, crds/), and what earlier runs found
 # (BUILD_DIR/corpus/<target>/, where new inputs are written; fuzz/corpus is never modified).
@@ -34,16 +38,24 @@ if [ ! -f "$(clang++ -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] &&
   echo "fuzz: clang's libFuzzer runtime is missing; make deps installs libclang-rt-14-dev" >&2
   exit 2
 fi
+# BUILD_DIR is either the fuzz/ project's tree (configured here when new: -O1, for long runs) or
+# a tree configured with KINDLY_FUZZ_TARGETS=ON (the sanitizer tree of `make fuzz-short`). Both
+# write fuzz-targets.txt when configured.
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Fuzz >/dev/null
 fi
-cmake --build "$build" -j "$jobs"
-
+# A tree configured before fuzz-targets.txt existed writes it when configured again.
+[ -f "$build/fuzz-targets.txt" ] || cmake "$build" >/dev/null
+if [ ! -f "$build/fuzz-targets.txt" ]; then
+  echo "fuzz: $build has no fuzz targets (fuzz-targets.txt): configure it from fuzz/, or with -DKINDLY_FUZZ_TARGETS=ON" >&2
+  exit 2
+fi
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  mapfile -t targets < "$build/targets.txt"
+  mapfile -t targets < "$build/fuzz-targets.txt"
 fi
+cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 
 # Repository data that makes good seeds, per target.
 seeds_for() {
