@@ -27,7 +27,9 @@ int uninstall_cleanup_command(int argc, char** argv) {
                {"namespace", "kindlyguard's namespace: the serving Secret and the pods to wait for (default: $POD_NAMESPACE)", ""},
                {"certs-secret", "the self-managed serving Secret to remove (only when labeled as kindlyguard's); empty: none", ""},
                {"wait-for-pods", "label selector of kindlyguard's serve pods; nothing is removed while one is left", ""},
-               {"wait-timeout", "give up (removing nothing) when those pods are still there after this long", "2m"}});
+               {"wait-timeout", "give up (removing nothing) when those pods are still there after this long", "2m"},
+               {"report-format", "the reports the audit wrote, to remove: policyreport (wgpolicyk8s.io) or openreports (openreports.io)",
+                "policyreport"}});
   if (auto exit_code = flags.parse_command_line(argc, argv, 2)) return *exit_code;
   controller::UninstallCleanupOptions o;
   o.ns = flags.get("namespace");
@@ -41,6 +43,12 @@ int uninstall_cleanup_command(int argc, char** argv) {
     return 2;
   }
   o.wait_timeout = *timeout;
+  const auto format = controller::parse_report_format(flags.get("report-format"));
+  if (!format) {
+    std::cerr << "error: --report-format: \"" << flags.get("report-format") << "\" is not a report format: use policyreport or openreports\n";
+    return 2;
+  }
+  o.report_format = *format;
   if (o.ns.empty() && (!o.certs_secret.empty() || !o.wait_for_pods.empty())) {
     std::cerr << "error: --namespace (or $POD_NAMESPACE) is required with --certs-secret and --wait-for-pods\n";
     return 2;

@@ -2,10 +2,13 @@
 
 #include <atomic>
 #include <iterator>
+#include <functional>
 #include <map>
+#include <set>
 
 #include "kindlyguard/k8s/meta.hpp"
 #include "kindlyguard/util/log.hpp"
+#include "kindlyguard/controller/release_memory.hpp"
 #include "kindlyguard/util/time.hpp"
 
 namespace kindlyguard::controller {
@@ -52,8 +55,20 @@ std::optional<policy::Seconds> next_excuse_expiry(const policy::ExceptionSet* se
 
 }  // namespace
 
+const char* to_string(ReportFormat f) { return f == ReportFormat::OpenReports ? "openreports" : "policyreport"; }
+
+std::optional<ReportFormat> parse_report_format(std::string_view word) {
+  if (word == "policyreport") return ReportFormat::PolicyReport;
+  if (word == "openreports") return ReportFormat::OpenReports;
+  return std::nullopt;
+}
+
+const client::ResourceRef& report_resource(ReportFormat f) {
+  return f == ReportFormat::OpenReports ? client::resources::open_reports : client::resources::policy_reports;
+}
+
 json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, const json& previous,
-                   std::int64_t now_seconds) {
+                   std::int64_t now_seconds, ReportFormat format) {
   std::map<std::string, json> kept;  // result key -> timestamp
   if (previous.is_object())
     for (const auto& r : previous.value("results", json::array()))
@@ -75,17 +90,42 @@ json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, c
     r["timestamp"] = it != kept.end() ? it->second : json{{"seconds", now_seconds}, {"nanos", 0}};
     results.push_back(std::move(r));
   }
-  return {{"apiVersion", "wgpolicyk8s.io/v1alpha2"},
-          {"kind", "PolicyReport"},
-          {"metadata",
-           {{"name", kPolicyReportName},
-            {"namespace", ns},
-            {"labels", {{"app.kubernetes.io/managed-by", "kindlyguard"}}}}},
-          {"summary", {{"pass", audit.pass}, {"fail", audit.fail}, {"warn", audit.warn}, {"error", 0}, {"skip", audit.skip}}},
-          {"results", std::move(results)}};
+  const auto& resource = report_resource(format);
+  json report = {{"apiVersion", resource.api_version()},
+                 {"kind", resource.kind},
+                 {"metadata",
+                  {{"name", kPolicyReportName},
+                   {"namespace", ns},
+                   {"labels", {{"app.kubernetes.io/managed-by", "kindlyguard"}}}}},
+                 {"summary", {{"pass", audit.pass}, {"fail", audit.fail}, {"warn", audit.warn}, {"error", 0}, {"skip", audit.skip}}},
+                 {"results", std::move(results)}};
+  // OpenReports names the engine once for the report (the results name it too, as Kyverno's do).
+  if (format == ReportFormat::OpenReports) report["source"] = "kindlyguard";
+  return report;
 }
 
 bool same_report_content(const json& a, const json& b) { return strip_timestamps(a) == strip_timestamps(b); }
+
+namespace {
+
+// A stored report as the audit remembers it between listing and writing: not the report itself
+// (2,000 namespaces' reports of up to maxResults results each are hundreds of MB parsed).
+struct StoredReport {
+  std::string resource_version;
+  std::size_t digest = 0;  // of the content without timestamps (same_report_content's view)
+};
+
+std::size_t report_digest(const json& report) { return std::hash<std::string>{}(strip_timestamps(report).dump()); }
+
+void add_totals(policy::AuditOutcome& into, policy::AuditOutcome&& part) {
+  for (const auto& [policy, n] : part.violating_pods) into.violating_pods[policy] += n;
+  into.pods_judged += part.pods_judged;
+  into.pods_compliant += part.pods_compliant;
+  into.to_quarantine.merge(part.to_quarantine);
+  for (const auto& [exception, n] : part.exception_matches) into.exception_matches[exception] += n;
+}
+
+}  // namespace
 
 bool status_write_due(const json& cached_status, std::size_t violations, const std::string& uid, std::int64_t generation,
                       const std::optional<AuditStatusWrite>& last, std::chrono::steady_clock::time_point now,
@@ -122,17 +162,82 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
     const auto audit_time =
         std::chrono::floor<std::chrono::seconds>(options.now ? options.now() : std::chrono::system_clock::now());
     ao.exceptions = {exceptions.get(), audit_time, options.owners};
-    const auto outcome = policy::audit_pods(*set, all, namespace_labels, ao);
-    if (options.on_exceptions) options.on_exceptions(outcome.exception_matches, audit_time);
     const std::string now_text = k8s_time_now();
     const std::int64_t now_seconds = std::time(nullptr);
     std::string errors;
     auto note = [&errors](const std::string& e) { errors += (errors.empty() ? "" : "; ") + e; };
+    std::size_t report_writes = 0;
+
+    // The reports stored now, remembered by digest: listed in small pages, never all at once.
+    const auto& resource = report_resource(options.report_format);
+    std::map<std::string, StoredReport> current;
+    bool write_reports = !reports_off->load();
+    if (write_reports) {
+      client::ListOptions lo;
+      lo.label_selector = "app.kubernetes.io/managed-by=kindlyguard";
+      // A report holds up to maxResults results: ~0.4 MB of JSON at 1,000, ~4 MB parsed.
+      lo.limit = 4;
+      auto listed = api.list_pages(resource, "", lo, [&current](json& page, bool restart) {
+        if (restart) current.clear();
+        for (const auto& item : page.value("items", json::array()))
+          if (const k8s::Meta meta(item); meta.name() == kPolicyReportName)
+            current[meta.namespace_()] = {meta.resource_version(), report_digest(item)};
+      });
+      if (!listed.ok() && (listed.error().is_not_found() || listed.error().is_forbidden())) {
+        reports_off->store(true);
+        write_reports = false;
+        log::warn(std::string("reports are off: the ") + resource.kind + " CRD (" + resource.group +
+                      ") is not installed or we may not write it",
+                  {{"error", listed.error().to_string()}, {"reportFormat", to_string(options.report_format)}});
+      } else if (!listed.ok()) {
+        write_reports = false;
+        note(resource.kind + "s: " + listed.error().to_string());
+      }
+    }
+    // Writes one namespace's report unless its content is what is stored (no churn).
+    auto write_report = [&](const std::string& ns, const policy::NamespaceAudit& audit) {
+      json want = policy_report(ns, audit, json(), now_seconds, options.report_format);
+      const std::string where = resource.kind + " " + ns + "/" + kPolicyReportName + ": ";
+      if (auto it = current.find(ns); it != current.end()) {
+        if (report_digest(want) == it->second.digest) return;
+        // Changed: the stored report's timestamps stay on the results that stay.
+        auto prev = api.get(resource, ns, kPolicyReportName);
+        if (prev.ok()) {
+          want = policy_report(ns, audit, *prev, now_seconds, options.report_format);
+          if (same_report_content(want, *prev)) return;
+          want["metadata"]["resourceVersion"] = k8s::Meta(*prev).resource_version();
+          ++report_writes;
+          auto r = api.update(resource, want);
+          if (!r.ok()) note(where + r.error().to_string());
+          return;
+        }
+        if (!prev.error().is_not_found()) return note(where + prev.error().to_string());
+      }
+      ++report_writes;
+      auto r = api.create(resource, want);
+      if (!r.ok()) note(where + r.error().to_string());
+    };
+
+    // One namespace at a time: its pods judged, its report written, its results dropped. Every
+    // namespace's results at once (up to maxResults each) were most of the leader's memory.
+    std::map<std::string, std::vector<std::shared_ptr<const json>>> by_ns;
+    for (const auto& pod : all)
+      if (pod) by_ns[k8s::Meta(*pod).namespace_()].push_back(pod);
+    auto outcome = policy::audit_pods(*set, {}, namespace_labels, ao);  // every audited policy, at 0
+    std::set<std::string> audited_namespaces;
+    for (const auto& [ns, ns_pods] : by_ns) {
+      auto part = policy::audit_pods(*set, ns_pods, namespace_labels, ao);
+      for (const auto& [audited_ns, audit] : part.namespaces) {
+        audited_namespaces.insert(audited_ns);
+        if (write_reports) write_report(audited_ns, audit);
+      }
+      add_totals(outcome, std::move(part));
+    }
+    if (options.on_exceptions) options.on_exceptions(outcome.exception_matches, audit_time);
 
     // SecurityPolicy status: only what says something new (a write per audit per policy would be
     // a stream of writes into etcd on an idle cluster, each coming back as a watch event).
     std::size_t status_writes = 0;
-    std::size_t report_writes = 0;
     std::map<std::string, const policy::SecurityPolicy*> in_force;
     for (const auto& p : set->policies) in_force[p.name] = &p;
     const auto steady_now = std::chrono::steady_clock::now();
@@ -155,45 +260,15 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
     for (auto it = status_written->begin(); it != status_written->end();)
       it = outcome.violating_pods.count(it->first) ? std::next(it) : status_written->erase(it);
 
-    // PolicyReports.
-    if (!reports_off->load()) {
-      client::ListOptions lo;
-      lo.label_selector = "app.kubernetes.io/managed-by=kindlyguard";
-      auto existing = api.list_all(client::resources::policy_reports, "", lo);
-      if (!existing.ok() && (existing.error().is_not_found() || existing.error().is_forbidden())) {
-        reports_off->store(true);
-        log::warn("PolicyReports are off: the PolicyReport CRD is not installed or we may not write it",
-                  {{"error", existing.error().to_string()}});
-      } else if (!existing.ok()) {
-        note("PolicyReports: " + existing.error().to_string());
-      } else {
-        std::map<std::string, json> current;
-        for (const auto& item : existing->value("items", json::array()))
-          if (const k8s::Meta meta(item); meta.name() == kPolicyReportName) current[meta.namespace_()] = item;
-        for (const auto& [ns, audit] : outcome.namespaces) {
-          auto it = current.find(ns);
-          const json prev = it != current.end() ? it->second : json();
-          json want = policy_report(ns, audit, prev, now_seconds);
-          if (it != current.end()) {
-            if (same_report_content(want, prev)) continue;  // no churn
-            want["metadata"]["resourceVersion"] = k8s::Meta(prev).resource_version();
-            ++report_writes;
-            auto r = api.update(client::resources::policy_reports, want);
-            if (!r.ok()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
-          } else {
-            ++report_writes;
-            auto r = api.create(client::resources::policy_reports, want);
-            if (!r.ok()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
-          }
-        }
-        for (const auto& [ns, report] : current) {
-          if (outcome.namespaces.count(ns)) continue;
-          ++report_writes;
-          auto r = api.remove(client::resources::policy_reports, ns, kPolicyReportName);
-          if (!r.ok() && !r.error().is_not_found()) note("PolicyReport " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
-        }
+    // Reports of namespaces with no judged pod left go.
+    if (write_reports)
+      for (const auto& [ns, stored] : current) {
+        if (audited_namespaces.count(ns)) continue;
+        ++report_writes;
+        auto r = api.remove(resource, ns, kPolicyReportName);
+        if (!r.ok() && !r.error().is_not_found())
+          note(resource.kind + " " + ns + "/" + kPolicyReportName + ": " + r.error().to_string());
       }
-    }
 
     // onViolation.quarantine.
     for (const auto& [key, policy] : outcome.to_quarantine) {
@@ -215,18 +290,19 @@ Controller::Reconcile background_audit_reconciler(client::ApiClient& api, const 
         e.type = EventType::Warning;
         e.reason = "QuarantinedByPolicy";
         e.action = "Quarantine";
-        e.note = "SecurityPolicy " + policy + " found violations and has spec.onViolation.quarantine: true; labeled " +
+        e.note = "SecurityPolicy " + policy + " found violations as severe as its spec.onViolation.quarantine asks; labeled " +
                  options.quarantine_label_key + "=" + options.quarantine_label_value;
         options.events->record(std::move(e));
       }
     }
 
     if (options.on_audit) options.on_audit(outcome.pods_judged, outcome.pods_compliant);
+    release_free_memory();
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     log::info("background audit", {{"pods", std::to_string(all.size())},
                                    {"judged", std::to_string(outcome.pods_judged)},
                                    {"compliant", std::to_string(outcome.pods_compliant)},
-                                   {"namespaces", std::to_string(outcome.namespaces.size())},
+                                   {"namespaces", std::to_string(audited_namespaces.size())},
                                    {"statusWrites", std::to_string(status_writes)},
                                    {"reportWrites", std::to_string(report_writes)},
                                    {"durationMs", std::to_string(took.count())}});

@@ -16,6 +16,7 @@ Result<std::unique_ptr<Controller>> make_background_audit_controller(OperatorCon
   BackgroundAuditOptions o;
   o.max_results = audit.max_results;
   o.reports = audit.reports;
+  o.report_format = audit.report_format;
   o.events = &ctx.events;
   o.quarantine_label_key = ctx.config.quarantine.label_key;
   o.quarantine_label_value = ctx.config.quarantine.label_value;

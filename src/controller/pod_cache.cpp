@@ -1,6 +1,7 @@
 #include "kindlyguard/controller/pod_cache.hpp"
 
 #include "kindlyguard/client/resources.hpp"
+#include "kindlyguard/policy/pod_prune.hpp"
 
 namespace kindlyguard::controller {
 
@@ -13,6 +14,8 @@ json without_managed_fields(json object) {
 
 json compact_pod(json pod) {
   pod = without_managed_fields(std::move(pod));
+  // Only a Pod's spec is a pod spec (a workload's holds it under template).
+  if (auto spec = pod.find("spec"); spec != pod.end() && pod.value("kind", json()) == "Pod") policy::prune_pod_spec(*spec);
   auto status = pod.find("status");
   if (status == pod.end()) return pod;
   json kept = json::object();

@@ -3,6 +3,7 @@
 // structs: a field added to a rule's reads belongs here too, or a mistyped value of it is read as
 // "unset" by the accessors (they never throw) instead of being refused.
 #include "kindlyguard/policy/pod_schema.hpp"
+#include "kindlyguard/policy/pod_prune.hpp"
 
 #include <cstdint>
 #include <span>
@@ -323,7 +324,37 @@ std::optional<Error> run(const json& v, const Node& n, std::string_view path) {
   return std::move(w.error);
 }
 
+void prune(json& v, const Node& n) {
+  switch (n.type) {
+    case Type::Object:
+      if (!v.is_object()) return;
+      for (auto it = v.begin(); it != v.end();) {
+        const Field* field = nullptr;
+        for (const Field& f : n.fields)
+          if (f.name == it.key()) field = &f;
+        if (!field) {
+          it = v.erase(it);
+          continue;
+        }
+        prune(*it, *field->node);
+        ++it;
+      }
+      return;
+    case Type::Map:
+      if (v.is_object())
+        for (auto& item : v) prune(item, *n.element);
+      return;
+    case Type::List:
+      if (v.is_array())
+        for (auto& item : v) prune(item, *n.element);
+      return;
+    default: return;
+  }
+}
+
 }  // namespace
+
+void prune_pod_spec(json& spec) { prune(spec, kPodSpec); }
 
 std::optional<Error> check_pod_spec_types(const json& spec, std::string_view path) { return run(spec, kPodSpec, path); }
 

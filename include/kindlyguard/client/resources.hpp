@@ -40,6 +40,9 @@ inline const ResourceRef jobs{"batch", "v1", "jobs", true, "Job"};
 inline const ResourceRef cron_jobs{"batch", "v1", "cronjobs", true, "CronJob"};
 inline const ResourceRef replication_controllers{"", "v1", "replicationcontrollers", true, "ReplicationController"};
 inline const ResourceRef policy_reports{"wgpolicyk8s.io", "v1alpha2", "policyreports", true, "PolicyReport"};
+// OpenReports (--report-format=openreports): the wgpolicyk8s.io format's successor, which Kyverno
+// 1.15, Kubewarden and Policy Reporter write and read.
+inline const ResourceRef open_reports{"openreports.io", "v1alpha1", "reports", true, "Report"};
 inline const ResourceRef cluster_policy_reports{"wgpolicyk8s.io", "v1alpha2", "clusterpolicyreports", false,
                                                 "ClusterPolicyReport"};
 inline const ResourceRef validating_webhook_configurations{"admissionregistration.k8s.io", "v1",

@@ -5,7 +5,8 @@
 // - status.violations (pods violating the policy) and status.lastAuditTime on each audited
 //   SecurityPolicy (a merge patch of the status subresource: the Ready condition is left alone),
 //   written only when it says something new (status_write_due): an idle cluster costs no writes;
-// - one PolicyReport (wgpolicyk8s.io/v1alpha2) named "kindlyguard" per namespace with judged pods,
+// - one PolicyReport (wgpolicyk8s.io/v1alpha2, or with --report-format=openreports an
+//   openreports.io/v1alpha1 Report: report_format.hpp) named "kindlyguard" per namespace with judged pods,
 //   replaced (never appended to), bounded by max_results, written only when its content changed
 //   (timestamps of unchanged results are kept), deleted when the namespace has none left; what a
 //   SecurityPolicyException excused is a `skip` result with the exception in its properties;
@@ -27,6 +28,7 @@
 #include "kindlyguard/client/informer.hpp"
 #include "kindlyguard/controller/controller.hpp"
 #include "kindlyguard/controller/event_recorder.hpp"
+#include "kindlyguard/controller/report_format.hpp"
 #include "kindlyguard/policy/background_audit.hpp"
 #include "kindlyguard/policy/policy_store.hpp"
 
@@ -37,6 +39,7 @@ inline constexpr const char* kPolicyReportName = "kindlyguard";
 struct BackgroundAuditOptions {
   std::size_t max_results = 1000;
   bool reports = true;
+  ReportFormat report_format = ReportFormat::PolicyReport;
   std::string quarantine_label_key = "kindlyguard.io/quarantine";
   std::string quarantine_label_value = "true";
   EventRecorder* events = nullptr;  // for QuarantinedByPolicy; may be null
@@ -88,10 +91,10 @@ bool status_write_due(const nlohmann::json& cached_status, std::size_t violation
                       std::int64_t generation, const std::optional<AuditStatusWrite>& last,
                       std::chrono::steady_clock::time_point now, std::chrono::milliseconds refresh);
 
-// The PolicyReport for one namespace. `previous` (the report there now, or null) lends the
+// The report for one namespace, in `format`. `previous` (the report there now, or null) lends the
 // timestamps of results that did not change; `now` stamps the others.
 nlohmann::json policy_report(const std::string& ns, const policy::NamespaceAudit& audit, const nlohmann::json& previous,
-                             std::int64_t now_seconds);
+                             std::int64_t now_seconds, ReportFormat format = ReportFormat::PolicyReport);
 // Do two reports say the same (results and summary, timestamps aside)?
 bool same_report_content(const nlohmann::json& a, const nlohmann::json& b);
 

@@ -21,6 +21,7 @@
 #include "kindlyguard/controller/live_policies.hpp"
 #include "kindlyguard/controller/operator_sink.hpp"
 #include "kindlyguard/controller/quarantine.hpp"
+#include "kindlyguard/controller/report_format.hpp"
 #include "kindlyguard/policy/evaluate.hpp"
 #include "kindlyguard/policy/exception_store.hpp"
 #include "kindlyguard/policy/policy_store.hpp"
@@ -40,6 +41,7 @@ struct BackgroundAuditConfig {
   std::chrono::milliseconds interval{std::chrono::minutes(10)};  // 0: no background audit
   std::size_t max_results = 1000;  // per namespace's PolicyReport
   bool reports = true;             // write PolicyReports
+  ReportFormat report_format = ReportFormat::PolicyReport;  // --report-format
 };
 
 struct CertificatesConfig {

@@ -58,6 +58,11 @@ Watcher::End Watcher::end() const {
   return end_;
 }
 
+std::size_t Watcher::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 Watcher::Wait Watcher::next(Item& out, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
   cv_.wait_until(lock, deadline, [&] { return !queue_.empty() || end_ != End::Open; });
@@ -97,6 +102,16 @@ std::size_t WatchHub::count(const ResourceInfo* only) const {
   return static_cast<std::size_t>(std::count_if(watchers_.begin(), watchers_.end(), [&](const auto& w) {
     return w->end() == Watcher::End::Open && (!only || w->filter().resource->qualified() == only->qualified());
   }));
+}
+
+std::size_t WatchHub::backlog(const ResourceInfo* only) const {
+  std::size_t most = 0;
+  for (const auto& w : watchers_) {
+    if (w->end() != Watcher::End::Open) continue;
+    if (only && w->filter().resource->qualified() != only->qualified()) continue;
+    most = std::max(most, w->queued());
+  }
+  return most;
 }
 
 json watch_event_json(const std::string& type, const json& object) { return {{"type", type}, {"object", object}}; }

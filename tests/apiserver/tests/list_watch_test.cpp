@@ -129,6 +129,44 @@ TEST_F(ListWatch, LimitAndContinuePage) {
   EXPECT_EQ(gone.js()["reason"], "Expired");
 }
 
+// Later pages are served from the live table with the changes since the first page laid over
+// it: an object changed, deleted, re-created or added after the first page must show as it was.
+TEST_F(ListWatch, ContinuePagesShowTheFirstPagesStateAcrossNamespaces) {
+  auto c = client();
+  ASSERT_EQ(c.post("/api/v1/namespaces", ns_obj("other")).code, 201);
+  for (const char* n : {"a", "b", "c", "d"}) ASSERT_EQ(c.post("/api/v1/namespaces/default/pods", pod(n)).code, 201);
+  for (const char* n : {"e", "f"}) ASSERT_EQ(c.post("/api/v1/namespaces/other/pods", pod(n, "other")).code, 201);
+  json page = c.get("/api/v1/pods?limit=2").js();
+  EXPECT_EQ(names(page), (Names{"a", "b"}));
+  EXPECT_EQ(page["metadata"]["remainingItemCount"], 4);
+  const std::string rv = page["metadata"]["resourceVersion"];
+  ASSERT_EQ(c.patch("/api/v1/namespaces/default/pods/c", {{"metadata", {{"labels", {{"changed", "yes"}}}}}}).code, 200);
+  ASSERT_EQ(c.del("/api/v1/namespaces/default/pods/d").code, 200);
+  ASSERT_EQ(c.post("/api/v1/namespaces/default/pods", pod("d")).code, 201);
+  ASSERT_EQ(c.del("/api/v1/namespaces/other/pods/e").code, 200);
+  ASSERT_EQ(c.post("/api/v1/namespaces/default/pods", pod("cc")).code, 201);
+  Names seen = names(page);
+  while (page["metadata"].contains("continue")) {
+    page = c.get("/api/v1/pods?limit=2&continue=" + page["metadata"]["continue"].get<std::string>()).js();
+    EXPECT_EQ(page["metadata"]["resourceVersion"], rv);
+    for (const auto& i : page["items"]) {
+      EXPECT_FALSE(i["metadata"].contains("labels") && i["metadata"]["labels"].contains("changed"));
+      EXPECT_LE(std::stoull(i["metadata"]["resourceVersion"].get<std::string>()), std::stoull(rv));
+    }
+    for (const auto& n : names(page)) seen.push_back(n);
+  }
+  EXPECT_EQ(seen, (Names{"a", "b", "c", "d", "e", "f"}));
+  // One namespace, paged, also at the first page's state; the current state after.
+  page = c.get("/api/v1/namespaces/default/pods?limit=3").js();
+  EXPECT_EQ(names(page), (Names{"a", "b", "c"}));
+  ASSERT_EQ(c.del("/api/v1/namespaces/default/pods/cc").code, 200);
+  ASSERT_EQ(c.post("/api/v1/namespaces/default/pods", pod("z")).code, 201);
+  page = c.get("/api/v1/namespaces/default/pods?limit=3&continue=" + page["metadata"]["continue"].get<std::string>()).js();
+  EXPECT_EQ(names(page), (Names{"cc", "d"}));
+  EXPECT_FALSE(page["metadata"].contains("continue"));
+  EXPECT_EQ(names(c.get("/api/v1/namespaces/default/pods").js()), (Names{"a", "b", "c", "d", "z"}));
+}
+
 TEST_F(ListWatch, ListResourceVersionSemantics) {
   auto c = client();
   const json p0 = c.post(kSecpols, secpol("p0")).js();

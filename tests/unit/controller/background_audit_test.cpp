@@ -94,7 +94,8 @@ TEST(AuditPods, QuarantineOnlyForViolationsAtTheMinimumSeverity) {
   EXPECT_EQ(policy::audit_pods(set, all, policy::name_only_namespace_labels()).to_quarantine, outcome.to_quarantine);
 
   // The report's results carry the severity: the rule's, raised to critical for the socket.
-  const auto& shop = policy::audit_pods(set, all, policy::name_only_namespace_labels()).namespaces.at("shop");
+  const auto audited = policy::audit_pods(set, all, policy::name_only_namespace_labels());
+  const auto& shop = audited.namespaces.at("shop");
   std::map<std::string, policy::Severity> by_pod_rule;
   for (const auto& r : shop.results) by_pod_rule[r.pod + "/" + r.rule] = r.severity;
   EXPECT_EQ(by_pod_rule["socket/hostPath"], policy::Severity::Critical);

@@ -151,6 +151,8 @@ class ObjectStore {
   // Sends each open watch an ERROR 410 Expired event, then ends it.
   std::size_t expire_watches(std::string_view resource = "");
   std::size_t watch_count(std::string_view resource = "") const;
+  // The most events queued for one open watch (on the resource) and not yet sent.
+  std::size_t watch_backlog(std::string_view resource = "") const;
   // Waits until the predicate holds (re-checked on every change and watch open/close).
   bool wait_for(const std::function<bool(const StoreView&)>& pred, std::chrono::milliseconds timeout) const;
   // Convenience: waits until the object exists and the predicate holds for it.
@@ -189,7 +191,9 @@ class ObjectStore {
                              const Preconditions& pre, bool dry_run, bool force);
   std::uint64_t commit(const ResourceInfo& r, const std::string& type, nlohmann::json& obj,
                        const nlohmann::json& previous);
-  Table state_at(const ResourceInfo& r, std::uint64_t rv) const;
+  // What changed since rv, as the difference from the current table: for each key written after
+  // rv, the object it held at rv (nullptr: none). Costs the history after rv, not the table.
+  std::map<Key, const nlohmann::json*> state_at_overlay(const ResourceInfo& r, std::uint64_t rv) const;
   void wait_for_rv(std::unique_lock<std::mutex>& lock, std::uint64_t rv) const;
   void on_crd_written(const nlohmann::json& crd);
   nlohmann::json bookmark_object(const ResourceInfo& r, bool initial_events_end) const;

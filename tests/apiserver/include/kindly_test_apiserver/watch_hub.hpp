@@ -61,6 +61,8 @@ class Watcher {
   // Closes the watcher; with an error status, an ERROR event is queued first (Expired).
   void close(End reason, nlohmann::json error_status = nullptr);
   End end() const;
+  // Items queued and not yet taken by the consumer (the connection writing them to the client).
+  std::size_t queued() const;
 
   // Consumer side: the next queued item, or Closed once the queue is drained after close().
   Wait next(Item& out, std::chrono::steady_clock::time_point deadline);
@@ -86,6 +88,8 @@ class WatchHub {
   std::size_t close_all(Watcher::End reason, const ResourceInfo* only = nullptr,
                         const nlohmann::json& error_status = nullptr);
   std::size_t count(const ResourceInfo* only = nullptr) const;
+  // The longest queue of an open watcher (on one resource): how far a slow client lags.
+  std::size_t backlog(const ResourceInfo* only = nullptr) const;
 
  private:
   std::vector<std::shared_ptr<Watcher>> watchers_;
