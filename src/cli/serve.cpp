@@ -147,6 +147,14 @@ int serve_command(int argc, char** argv) {
     // every eviction (429), so a replica that takes traffic before then would stall drains.
     client::Informer* pods = &pod_informer(*op);
     config.quarantine_guard.pod_lookup = pod_lookup(pods);
+    // Who quarantined a pod is written by kindlyguard's own user, the only one the guard lets.
+    if (!config.quarantine_guard.own_user.empty())
+      config.quarantine_guard.on_quarantined = [&op](const std::string& ns, const std::string& name, const std::string& user) {
+        op->quarantine_attribution().quarantined(ns, name, user);
+      };
+    else if (config.quarantine_guard.two_person)
+      log::warn("--kindlyguard-user is not set: who quarantined a pod is not recorded, so the two-person release rule "
+                "cannot hold (the chart sets it)");
     not_ready = [&op, pods] {
       if (std::string why = op->not_ready_reason(); !why.empty()) return why;
       return pods->has_synced() ? std::string() : "waiting for the pods informer to sync (evictions of quarantined pods are judged from it)";

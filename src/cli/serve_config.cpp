@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "kindlyguard/k8s/label_selector.hpp"
+#include "kindlyguard/k8s/quantity.hpp"
 
 namespace kindlyguard::cli {
 
@@ -116,6 +117,8 @@ std::vector<FlagSpec> audit_flags() {
       {"audit-interval", "how often the leader judges every running pod (background audit); 0 turns it off", "10m"},
       {"report-max-results", "at most this many results per namespace's PolicyReport (the summary stays complete)", "1000"},
       {"policy-reports", "write PolicyReports (wgpolicyk8s.io/v1alpha2) from the background audit", "true", true},
+      {"report-format", "the background audit's reports: policyreport (wgpolicyk8s.io/v1alpha2 PolicyReport) or "
+                        "openreports (openreports.io/v1alpha1 Report)", "policyreport"},
       {"violation-events", "record a PolicyViolation Event on the SecurityPolicy for each denied, warned or audited request",
        "true", true},
   };
@@ -209,6 +212,11 @@ Result<controller::OperatorConfig> operator_config(const Flags& flags, const Qua
     return Error{"expected a number, got \"" + flags.get("report-max-results") + "\"", "--report-max-results"};
   }
   c.audit.reports = flags.get_bool("policy-reports");
+  const auto format = controller::parse_report_format(flags.get("report-format"));
+  if (!format)
+    return Error{"\"" + flags.get("report-format") + "\" is not a report format: use policyreport or openreports",
+                 "--report-format"};
+  c.audit.report_format = *format;
   c.violation_events = flags.get_bool("violation-events");
   return c;
 }
@@ -239,8 +247,47 @@ std::vector<FlagSpec> quarantine_flags() {
        "cluster serves policy.networking.k8s.io/v1alpha1 (only where the network plugin enforces it). It only ever "
        "denies: the allowances above are left to lower-priority admin policies and NetworkPolicies, never allowed",
        "false", true},
+      {"quarantine-detach",
+       "remove a quarantined pod's labels (kept in its QuarantineRecord) so its ReplicaSet, Job or DaemonSet starts a "
+       "replacement and Services stop routing to it; never a StatefulSet's pod or a pod without a controller",
+       "true", true},
+      {"quarantine-two-person",
+       "the user who quarantined a pod may not also release it: another release user or release group member must",
+       "true", true},
+      {"kindlyguard-user",
+       "the user kindlyguard's own API requests authenticate as (the chart sets its service account, "
+       "system:serviceaccount:NAMESPACE:NAME): the only one who may write the annotation kindlyguard.io/quarantined-by, "
+       "which records who quarantined a pod. Empty: nobody, so who quarantined a pod is not recorded and the two-person "
+       "rule cannot hold",
+       ""},
+      {"forensics",
+       "capture evidence before a pod is isolated (the pod, its Events, its containers' logs) into a QuarantineRecord "
+       "and a Secret in kindlyguard's namespace",
+       "true", true},
+      {"forensics-max-bytes", "the most evidence kept per quarantined pod (its Secret's data; at most 1Mi); what is cut "
+       "is said in the record", "1Mi"},
+      {"forensics-log-bytes", "the newest bytes kept of each container's log (current and previous)", "256Ki"},
+      {"forensics-events", "the newest Events involving the pod kept", "50"},
+      {"forensics-retention",
+       "how long a QuarantineRecord is kept after its quarantine ended (release, expiry or the pod's deletion)", "720h"},
   };
 }
+
+namespace {
+
+// A byte count such as 1Mi, 256Ki or 65536, within [min, max].
+Result<std::size_t> byte_flag(const Flags& flags, const std::string& name, long long min, long long max) {
+  const std::string text = flags.get(name);
+  auto q = k8s::Quantity::parse(text);
+  const long long v = q.ok() ? q->value_rounded_up() : -1;
+  if (!q.ok() || v < min || v > max)
+    return Error{"expected a size from " + std::to_string(min) + " to " + std::to_string(max) +
+                     " bytes (such as 256Ki or 1Mi), got \"" + text + "\"",
+                 "--" + name};
+  return static_cast<std::size_t>(v);
+}
+
+}  // namespace
 
 Result<QuarantineSettings> quarantine_settings(const Flags& flags) {
   QuarantineSettings s;
@@ -268,6 +315,27 @@ Result<QuarantineSettings> quarantine_settings(const Flags& flags) {
   s.guard.release_users = comma_list(flags.get("quarantine-release-users"));
   s.guard.release_groups = comma_list(flags.get("quarantine-release-groups"));
   s.guard.delete_users = comma_list(flags.get("quarantine-delete-users"));
+  s.guard.two_person = flags.get_bool("quarantine-two-person");
+  s.guard.own_user = flags.get("kindlyguard-user");
+
+  auto& fc = s.controller.forensics;
+  fc.enabled = flags.get_bool("forensics");
+  // Detaching needs the labels on record first.
+  s.controller.detach = flags.get_bool("quarantine-detach") && fc.enabled;
+  auto max_bytes = byte_flag(flags, "forensics-max-bytes", 64 * 1024, static_cast<long long>(controller::kMaxSecretBytes));
+  if (!max_bytes.ok()) return max_bytes.error();
+  fc.max_bytes = *max_bytes;
+  auto log_bytes = byte_flag(flags, "forensics-log-bytes", 0, static_cast<long long>(controller::kMaxSecretBytes));
+  if (!log_bytes.ok()) return log_bytes.error();
+  fc.log_bytes = *log_bytes;
+  auto events = byte_flag(flags, "forensics-events", 0, 1000);
+  if (!events.ok()) return Error{"expected a number of Events from 0 to 1000, got \"" + flags.get("forensics-events") + "\"",
+                                 "--forensics-events"};
+  fc.events = *events;
+  auto retention = flags.get_duration("forensics-retention");
+  if (!retention.ok()) return retention.error();
+  fc.retention = std::chrono::duration_cast<std::chrono::seconds>(*retention);
+  if (fc.retention < std::chrono::seconds(1)) return Error{"must be at least 1s", "--forensics-retention"};
   return s;
 }
 

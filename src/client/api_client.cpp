@@ -52,7 +52,7 @@ json parse_body(const std::string& body) {
 }  // namespace
 
 ApiResult<json> ApiClient::Impl::call(const Exchange& x, const std::string& verb, const std::string& resource,
-                                      bool idempotent, const CallOptions& call) {
+                                      bool idempotent, const CallOptions& call, std::string* text) {
   const auto deadline = Clock::now() + call.timeout.value_or(options.request_timeout);
   const int max_retries = std::max(0, call.max_retries.value_or(options.max_retries));
   Backoff backoff(options.retry_backoff);
@@ -67,6 +67,10 @@ ApiResult<json> ApiClient::Impl::call(const Exchange& x, const std::string& verb
     ApiError err;
     if (answer) {
       if (answer->code >= 200 && answer->code < 300) {
+        if (text) {
+          *text = std::move(answer->body);
+          return json::object();
+        }
         json body = parse_body(answer->body);
         if (body.is_discarded()) {
           ApiError bad;
@@ -158,8 +162,11 @@ ApiResult<json> ApiClient::list_pages(const ResourceRef& r, const std::string& n
     std::string next;
     if (auto m = p.find("metadata"); m != p.end() && m->is_object() && o.limit > 0) next = m->value("continue", "");
     if (restart) {
-      head = p;
-      head.erase("items");
+      // The List without its items, copied field by field: a copy of the whole page first would
+      // double the memory of a page of large objects.
+      head = json::object();
+      for (auto it = p.begin(); it != p.end(); ++it)
+        if (it.key() != "items") head[it.key()] = it.value();
     }
     on_page(p, restart);
     if (next.empty()) break;
@@ -269,6 +276,14 @@ ApiResult<json> ApiClient::raw(const std::string& method, const std::string& pat
   Exchange x{method, path_and_query, body ? std::optional<std::string>(body->dump()) : std::nullopt};
   const std::string path = path_and_query.substr(0, path_and_query.find('?'));
   return impl_->call(x, method, path, method == "GET", call);
+}
+
+ApiResult<std::string> ApiClient::get_text(const std::string& path_and_query, const std::string& resource,
+                                           const CallOptions& call) {
+  std::string text;
+  auto r = impl_->call({"GET", path_and_query, std::nullopt}, "get", resource, true, call, &text);
+  if (!r.ok()) return r.error();
+  return text;
 }
 
 std::string object_key(const json& object) {

@@ -43,9 +43,10 @@ struct ApiClient::Impl {
   // One attempt, bounded by `deadline` and `stop`. connect_failed tells a write that the request
   // never left (so a retry cannot apply it twice).
   ApiResult<Answer> send(const Exchange& x, Clock::time_point deadline, std::stop_token stop, bool& connect_failed);
-  // Attempts with the retry policy; a 2xx body parsed as JSON ({} when empty).
+  // Attempts with the retry policy; a 2xx body parsed as JSON ({} when empty), or, with `text`,
+  // kept there as it came (pods/log) and answered as {}.
   ApiResult<json> call(const Exchange& x, const std::string& verb, const std::string& resource, bool idempotent,
-                       const CallOptions& call);
+                       const CallOptions& call, std::string* text = nullptr);
   void record(const std::string& verb, const std::string& resource, int code, Clock::duration latency) const;
 
   ClusterConfig config;

@@ -99,8 +99,10 @@ Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api
       [&sink](const std::string& resource, const char* reason) { sink.count_watch_restart(resource, reason); });
   policies_ = &informers_->get(cluster_wide(client::resources::security_policies));
   namespaces_ = &informers_->get(cluster_wide(client::resources::namespaces));
-  quarantined_pods_ =
-      &informers_->get(quarantined_pods_options(config_.quarantine.label_key, config_.quarantine.label_value));
+  // Every mode's value (quarantine.hpp): "KEY in (true,full,egress,ingress)".
+  client::InformerOptions quarantined = quarantined_pods_options(config_.quarantine.label_key, config_.quarantine.label_value);
+  quarantined.label_selector = config_.quarantine.selector();
+  quarantined_pods_ = &informers_->get(quarantined);
   client::InformerHandlers h;
   h.on_add = [this](const json& o) { live_.upsert(o); };
   h.on_update = [this](const json&, const json& o) { live_.upsert(o); };
@@ -116,6 +118,7 @@ Operator::Operator(OperatorConfig config, std::unique_ptr<client::ApiClient> api
   eh.on_delete = [this](const json& o) { live_exceptions_.remove(o); };
   exception_informer_->add_handlers(std::move(eh));
   owners_ = std::make_unique<OwnerLookup>(*api_, OwnerLookupOptions{});
+  attribution_ = std::make_unique<QuarantineAttribution>(*api_, *quarantined_pods_);
 
   if (config_.violation_events) violation_events_ = std::make_unique<PolicyViolationEvents>(*events_, store);
   context_ = std::make_unique<OperatorContext>(config_, *api_, *informers_, *events_, live_, store, sink_, *policies_,

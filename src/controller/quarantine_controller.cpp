@@ -30,6 +30,11 @@ QuarantineState::QuarantineState(client::ApiClient& api, client::SharedInformers
     : api_(api), informers_(informers), events_(events), options_(std::move(options)) {
   pods_ = &informers_.get(pod_cache_options(), kLeaderOnly);
   policies_ = &informers_.get(everywhere(client::resources::network_policies), kLeaderOnly);
+  if (options_.config.forensics.enabled) {
+    client::InformerOptions o = everywhere(quarantine_records);
+    o.ns = records_ns();
+    records_ = &informers_.get(o, kLeaderOnly);
+  }
 }
 
 void QuarantineState::on_pod(const json* old_pod, const json* new_pod) {
@@ -55,7 +60,7 @@ void QuarantineState::on_pod(const json* old_pod, const json* new_pod) {
 void QuarantineState::on_network_policy(const json& np) {
   const k8s::Meta meta(np);
   const std::string ns = meta.namespace_();
-  bool matters = meta.name() == kQuarantinePolicyName;
+  bool matters = is_quarantine_policy_name(meta.name());
   if (!matters) {
     // Another policy changed: it may open (or close) a leak, which matters only where pods are
     // quarantined.
@@ -73,9 +78,10 @@ std::vector<std::string> QuarantineState::keys() const {
   }
   for (const auto& np : policies_->list()) {
     const k8s::Meta meta(*np);
-    if (meta.name() == kQuarantinePolicyName && is_managed(*np)) keys.insert(meta.namespace_());
+    if (is_quarantine_policy_name(meta.name()) && is_managed(*np)) keys.insert(meta.namespace_());
   }
   if (options_.config.admin_network_policy) keys.insert(kAdminNetworkPolicyKey);
+  if (records_) keys.insert(kRecordsKey);
   return {keys.begin(), keys.end()};
 }
 
@@ -89,19 +95,22 @@ void QuarantineState::reset() {
     admin_warned_ = false;
     admin_written_ = nullptr;
     admin_stored_ = nullptr;
+    written_records_.clear();
+    first_reconcile_.reset();
   }
-  if (options_.on_counts) options_.on_counts(0, 0);
+  if (options_.on_counts) options_.on_counts({}, 0);
 }
 
-void QuarantineState::set_counts(const std::string& ns, std::size_t quarantined, std::size_t leaks) {
-  std::size_t total_quarantined = 0;
+void QuarantineState::set_counts(const std::string& ns, const std::map<std::string, std::size_t>& quarantined,
+                                 std::size_t leaks) {
+  std::map<std::string, std::size_t> total_quarantined;
   std::size_t total_leaks = 0;
   {
     std::lock_guard lock(mu_);
-    if (quarantined == 0 && leaks == 0) counts_.erase(ns);
+    if (quarantined.empty() && leaks == 0) counts_.erase(ns);
     else counts_[ns] = {quarantined, leaks};
     for (const auto& [n, c] : counts_) {
-      total_quarantined += c.first;
+      for (const auto& [mode, count] : c.first) total_quarantined[mode] += count;
       total_leaks += c.second;
     }
   }
@@ -133,8 +142,17 @@ std::vector<ObjectPtr> QuarantineState::policies_in(const std::string& ns) const
 
 ReconcileResult QuarantineState::reconcile(const std::string& key) {
   if (key == kAdminNetworkPolicyKey) return reconcile_admin_policy();
+  if (key == kRecordsKey) return reconcile_records();
   // Half a cache would look like "no labeled pods here" and remove a quarantine: wait for both.
   if (!pods_->has_synced() || !policies_->has_synced()) return ReconcileResult::requeue_after(std::chrono::seconds(1));
+  // The records too (evidence comes first, and a pod must not get a second record), but not for
+  // ever: isolation never waits on the evidence store (a missing CRD), the capture follows later.
+  if (records_ && !records_->has_synced()) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu_);
+    if (!first_reconcile_) first_reconcile_ = now;
+    if (now - *first_reconcile_ < kRecordsSyncGrace) return ReconcileResult::requeue_after(std::chrono::milliseconds(500));
+  }
   return reconcile_namespace(key);
 }
 
@@ -169,11 +187,25 @@ std::unique_ptr<Controller> make_quarantine_controller(client::ApiClient& api, c
   nps.on_delete = [state](const json& np) { state->on_network_policy(np); };
   state->policies().add_handlers(std::move(nps));
 
+  if (client::Informer* records = state->records()) {
+    client::InformerHandlers rh;
+    rh.on_add = [state](const json& r) {
+      state->on_record(r);
+      if (Controller* c = state->controller()) c->enqueue(quarantine_detail::kRecordsKey);
+    };
+    rh.on_update = [state](const json&, const json& r) {
+      state->on_record(r);
+      if (Controller* c = state->controller()) c->enqueue(quarantine_detail::kRecordsKey);
+    };
+    records->add_handlers(std::move(rh));
+  }
+
   log::info("quarantine controller configured",
             {{"label", options.config.label()},
              {"forensicsNamespace", options.config.forensics_namespace},
              {"allowDNS", options.config.allow_dns ? "true" : "false"},
-             {"adminNetworkPolicy", options.config.admin_network_policy ? "true" : "false"}});
+             {"adminNetworkPolicy", options.config.admin_network_policy ? "true" : "false"},
+             {"records", options.config.forensics.enabled ? options.config.forensics.ns : "off"}});
   return controller;
 }
 
@@ -181,11 +213,16 @@ Result<std::unique_ptr<Controller>> make_quarantine_controller(OperatorContext& 
   QuarantineOptions options;
   options.config = ctx.config.quarantine;
   options.resync = ctx.config.resync;
-  options.on_counts = [&sink = ctx.sink](std::size_t quarantined, std::size_t leaks) {
+  options.on_counts = [&sink = ctx.sink](const std::map<std::string, std::size_t>& quarantined, std::size_t leaks) {
     sink.set_quarantined_pods(quarantined);
     sink.set_quarantine_leaks(leaks);
   };
+  options.on_ended = [&sink = ctx.sink](double seconds) { sink.observe_quarantine_duration(seconds); };
+  options.on_evidence = [&sink = ctx.sink](std::size_t bytes) { sink.observe_evidence_bytes(bytes); };
   options.on_result = [&sink = ctx.sink](const std::string& c, const char* r) { sink.count_reconcile(c, r); };
+  // Records live in kindlyguard's own namespace unless configured otherwise.
+  if (options.config.forensics.ns.empty()) options.config.forensics.ns = ctx.config.leader_election.ns;
+  options.owners = ctx.exceptions.owners;
   return make_quarantine_controller(ctx.api, ctx.informers, ctx.events, std::move(options));
 }
 

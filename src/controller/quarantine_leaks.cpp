@@ -76,7 +76,7 @@ std::vector<Leak> find_leaks(const json& pod, const std::vector<std::shared_ptr<
     if (!ptr || !ptr->is_object()) continue;
     const json& np = *ptr;
     const std::string name = k8s::Meta(np).name();
-    if (name == kQuarantinePolicyName && is_managed(np)) continue;  // ours
+    if (is_quarantine_policy_name(name) && is_managed(np)) continue;  // ours
     if (!np.contains("spec") || !np["spec"].is_object()) continue;
     const json& spec = np["spec"];
     if (!selects(spec, labels)) continue;

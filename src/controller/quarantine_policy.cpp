@@ -43,18 +43,77 @@ json rules_or_empty(const json& spec, const char* field) {
 
 }  // namespace
 
-bool is_quarantined(const QuarantineConfig& config, const json& pod) {
-  return k8s::Meta(pod).label(config.label_key) == config.label_value;
+const char* to_string(QuarantineMode mode) {
+  switch (mode) {
+    case QuarantineMode::Egress: return "egress";
+    case QuarantineMode::Ingress: return "ingress";
+    case QuarantineMode::Full: break;
+  }
+  return "full";
+}
+
+std::string quarantine_policy_name(QuarantineMode mode) {
+  return mode == QuarantineMode::Full ? std::string(kQuarantinePolicyName)
+                                      : std::string(kQuarantinePolicyName) + "-" + to_string(mode);
+}
+
+bool is_quarantine_policy_name(const std::string& name) {
+  for (auto m : kQuarantineModes)
+    if (name == quarantine_policy_name(m)) return true;
+  return false;
+}
+
+std::vector<std::string> QuarantineConfig::values(QuarantineMode mode) const {
+  if (mode != QuarantineMode::Full) return {to_string(mode)};
+  if (label_value == "full") return {"full"};
+  return {label_value, "full"};
+}
+
+std::vector<std::string> QuarantineConfig::values() const {
+  std::vector<std::string> out;
+  for (auto m : kQuarantineModes)
+    for (auto& v : values(m))
+      if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  return out;
+}
+
+std::string QuarantineConfig::selector() const {
+  std::string list;
+  for (const auto& v : values()) list += (list.empty() ? "" : ",") + v;
+  return label_key + " in (" + list + ")";
+}
+
+std::optional<QuarantineMode> quarantine_mode_of(const QuarantineConfig& config, const json& pod) {
+  const auto value = k8s::Meta(pod).label(config.label_key);
+  if (!value) return std::nullopt;
+  for (auto m : kQuarantineModes) {
+    const auto vs = config.values(m);
+    if (std::find(vs.begin(), vs.end(), *value) != vs.end()) return m;
+  }
+  return std::nullopt;
+}
+
+bool is_quarantined(const QuarantineConfig& config, const json& pod) { return quarantine_mode_of(config, pod).has_value(); }
+
+// The pods of one mode: matchLabels for a single value, else matchExpressions In.
+static json mode_selector(const QuarantineConfig& config, QuarantineMode mode) {
+  const auto vs = config.values(mode);
+  if (vs.size() == 1) return {{"matchLabels", {{config.label_key, vs.front()}}}};
+  return {{"matchExpressions", json::array({{{"key", config.label_key}, {"operator", "In"}, {"values", vs}}})}};
 }
 
 bool is_managed(const json& object) { return k8s::Meta(object).label(kManagedByLabel) == kManagedByValue; }
 
-json desired_network_policy(const QuarantineConfig& config, const std::string& ns) {
-  json spec = {{"podSelector", {{"matchLabels", {{config.label_key, config.label_value}}}}},
-               {"policyTypes", {"Ingress", "Egress"}}};
-  if (!config.forensics_namespace.empty())
+json desired_network_policy(const QuarantineConfig& config, const std::string& ns, QuarantineMode mode) {
+  const bool ingress = mode != QuarantineMode::Egress;
+  const bool egress = mode != QuarantineMode::Ingress;
+  json types = json::array();
+  if (ingress) types.push_back("Ingress");
+  if (egress) types.push_back("Egress");
+  json spec = {{"podSelector", mode_selector(config, mode)}, {"policyTypes", types}};
+  if (ingress && !config.forensics_namespace.empty())
     spec["ingress"] = json::array({{{"from", json::array({{{"namespaceSelector", name_selector(config.forensics_namespace)}}})}}});
-  if (config.allow_dns)
+  if (egress && config.allow_dns)
     spec["egress"] = json::array({{{"to", json::array({{{"namespaceSelector", name_selector("kube-system")},
                                                          {"podSelector", {{"matchLabels", {{"k8s-app", "kube-dns"}}}}}}})},
                                    {"ports", json::array({{{"protocol", "UDP"}, {"port", 53}},
@@ -62,12 +121,19 @@ json desired_network_policy(const QuarantineConfig& config, const std::string& n
   return {{"apiVersion", "networking.k8s.io/v1"},
           {"kind", "NetworkPolicy"},
           {"metadata",
-           {{"name", kQuarantinePolicyName},
+           {{"name", quarantine_policy_name(mode)},
             {"namespace", ns},
             {"labels", {{kManagedByLabel, kManagedByValue}}},
             {"annotations",
              {{"kindlyguard.io/description",
-               "Isolates pods labeled " + config.label() +
+               std::string(mode == QuarantineMode::Full ? "Isolates" : mode == QuarantineMode::Egress
+                                                                           ? "Blocks the egress of"
+                                                                           : "Blocks the ingress of") +
+                   " pods labeled " + config.label_key + "=" + [&] {
+                     std::string v;
+                     for (const auto& x : config.values(mode)) v += (v.empty() ? "" : " or ") + x;
+                     return v;
+                   }() +
                    " (kindlyguard quarantine). Kept by kindlyguard: edits are reverted; remove the label to release a pod."}}}}},
           {"spec", std::move(spec)}};
 }
@@ -118,8 +184,7 @@ json desired_admin_network_policy(const QuarantineConfig& config) {
           {"spec",
            {{"priority", kAdminNetworkPolicyPriority},
             {"subject",
-             {{"pods", {{"namespaceSelector", json::object()},
-                        {"podSelector", {{"matchLabels", {{config.label_key, config.label_value}}}}}}}}},
+             {{"pods", {{"namespaceSelector", json::object()}, {"podSelector", mode_selector(config, QuarantineMode::Full)}}}}},
             {"ingress", std::move(ingress)},
             {"egress", std::move(egress)}}}};
 }

@@ -114,10 +114,12 @@ Status wait_for_pods_gone(client::ApiClient& api, const UninstallCleanupOptions&
 Result<UninstallCleanupReport> uninstall_cleanup(client::ApiClient& api, const UninstallCleanupOptions& options) {
   UninstallCleanupReport report;
   if (auto w = wait_for_pods_gone(api, options); !w.ok()) return w.error();
-  if (auto r = remove_named(api, client::resources::network_policies, kQuarantinePolicyName, report); !r.ok())
-    return r.error();
+  for (auto mode : kQuarantineModes)  // one NetworkPolicy per namespace and mode
+    if (auto r = remove_named(api, client::resources::network_policies, quarantine_policy_name(mode), report); !r.ok())
+      return r.error();
   if (auto r = remove_named(api, admin_network_policies, kQuarantinePolicyName, report); !r.ok()) return r.error();
-  if (auto r = remove_named(api, client::resources::policy_reports, kPolicyReportName, report); !r.ok()) return r.error();
+  if (auto r = remove_named(api, report_resource(options.report_format), kPolicyReportName, report); !r.ok())
+    return r.error();
   if (auto r = remove_secret(api, options, report); !r.ok()) return r.error();
   return report;
 }

@@ -137,9 +137,22 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Add({});
   quarantined_pods_ = &BuildGauge()
                            .Name("kindly_security_quarantined_pods")
-                           .Help("Pods carrying the quarantine label and isolated by the quarantine NetworkPolicy")
-                           .Register(*registry_)
-                           .Add({});
+                           .Help("Pods carrying the quarantine label and isolated by the quarantine NetworkPolicies, by "
+                                 "mode (full, egress, ingress)")
+                           .Register(*registry_);
+  for (const char* mode : {"full", "egress", "ingress"}) quarantined_pods_->Add({{"mode", mode}});
+  // A minute to 30 days: quarantines last from a quick triage to a long investigation.
+  quarantine_duration_ = &BuildHistogram()
+                              .Name("kindly_security_quarantine_duration_seconds")
+                              .Help("How long quarantines lasted, observed as each ends (release, expiry, the pod's deletion)")
+                              .Register(*registry_)
+                              .Add({}, prometheus::Histogram::BucketBoundaries{60, 300, 900, 3600, 4 * 3600, 12 * 3600,
+                                                                               86400, 3 * 86400, 7 * 86400, 30 * 86400});
+  evidence_bytes_ = &BuildHistogram()
+                         .Name("kindly_security_quarantine_evidence_bytes")
+                         .Help("Evidence kept per quarantined pod (the bytes of its QuarantineRecord's Secret)")
+                         .Register(*registry_)
+                         .Add({}, prometheus::Histogram::BucketBoundaries{4096, 16384, 65536, 262144, 524288, 1048576});
   policy_set_degraded_ = &BuildGauge()
                               .Name("kindly_security_policy_set_degraded")
                               .Help("1 while the policy files (--policy-dir) hold errors: the last valid set stays in force "
@@ -262,7 +275,14 @@ void Metrics::count_reconcile(const std::string& controller, const char* result)
   reconciles_->Add({{"controller", controller}, {"result", result}}).Increment();
 }
 
-void Metrics::set_quarantined_pods(std::size_t n) { quarantined_pods_->Set(static_cast<double>(n)); }
+void Metrics::set_quarantined_pods(const std::map<std::string, std::size_t>& by_mode) {
+  for (const char* mode : {"full", "egress", "ingress"}) {  // bounded: no other label value
+    auto it = by_mode.find(mode);
+    quarantined_pods_->Add({{"mode", mode}}).Set(it == by_mode.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+void Metrics::observe_quarantine_duration(double seconds) { quarantine_duration_->Observe(seconds); }
+void Metrics::observe_evidence_bytes(std::size_t bytes) { evidence_bytes_->Observe(static_cast<double>(bytes)); }
 
 void Metrics::set_quarantine_leaks(std::size_t n) { quarantine_leaks_->Set(static_cast<double>(n)); }
 

@@ -36,7 +36,10 @@ const scenarios = {
   "cleanup off": { namespace: RELEASE_NS, values: [v("cleanup-off.yaml")] },
   openshift: { namespace: "guard", release: "guard", values: [v("openshift.yaml")] },
   "single replica": { namespace: RELEASE_NS, values: [v("single-replica.yaml")] },
+  "evidence off, provided certs": { namespace: RELEASE_NS, values: [v("evidence-off.yaml"), v("certs-provided.yaml")] },
   "priority class, provided certs": { namespace: RELEASE_NS, values: [v("priority-class.yaml"), v("certs-provided.yaml")] },
+  // Issue 21: OpenReports instead of wgpolicyk8s.io PolicyReports, with its CRD.
+  openreports: { namespace: RELEASE_NS, values: [v("openreports.yaml")] },
 };
 
 // Values as the chart sees them: values.yaml, then each file (maps merge, null deletes).
@@ -89,6 +92,8 @@ const crdFile = (name) => path.join(sourceDir, "crds", name);
 const spCrd = loadYaml(crdFile("securitypolicies.kindlyguard.io.yaml"));
 const speCrd = loadYaml(crdFile("securitypolicyexceptions.kindlyguard.io.yaml"));
 const prCrd = loadYaml(crdFile("policyreports.wgpolicyk8s.io.yaml"));
+const orCrd = loadYaml(crdFile("reports.openreports.io.yaml"));
+const qrCrd = loadYaml(crdFile("quarantinerecords.kindlyguard.io.yaml"));
 const validateSecurityPolicy = crdValidator(spCrd, "v1alpha1");
 const validateSecurityPolicyException = crdValidator(speCrd, "v1alpha1");
 const validatePolicyReport = crdValidator(prCrd, "v1alpha2");
@@ -104,24 +109,27 @@ describe("CRDs", () => {
     same(crdFile("securitypolicies.kindlyguard.io.yaml"), path.join(chartDir, "files", "securitypolicies.kindlyguard.io.yaml"));
     same(crdFile("securitypolicyexceptions.kindlyguard.io.yaml"), path.join(chartDir, "files", "securitypolicyexceptions.kindlyguard.io.yaml"));
     same(crdFile("policyreports.wgpolicyk8s.io.yaml"), path.join(chartDir, "files", "policyreports.wgpolicyk8s.io.yaml"));
+    same(crdFile("reports.openreports.io.yaml"), path.join(chartDir, "files", "reports.openreports.io.yaml"));
+    same(crdFile("quarantinerecords.kindlyguard.io.yaml"), path.join(chartDir, "files", "quarantinerecords.kindlyguard.io.yaml"));
     // Issue 22: no crds/ in the chart. Helm installs crds/ once and never upgrades it, and would
     // install it whatever crds.enabled says; the CRDs are templates (templates/crds.yaml).
     assert.ok(!fs.existsSync(path.join(chartDir, "crds")),
               "charts/kindlyguard/crds/ must not exist: edit crds/ at the repository root and run tests/chart/render-manifests.sh");
   });
 
-  test("the CRD template renders crds/securitypolicies.kindlyguard.io.yaml and crds/securitypolicyexceptions.kindlyguard.io.yaml, kept on uninstall", () => {
+  test("the CRD template renders crds/securitypolicies.kindlyguard.io.yaml, crds/securitypolicyexceptions.kindlyguard.io.yaml and crds/quarantinerecords.kindlyguard.io.yaml, kept on uninstall", () => {
     const kept = (crd) => {
       const keep = structuredClone(crd);
       keep.metadata.annotations = { ...(keep.metadata.annotations ?? {}), "helm.sh/resource-policy": "keep" };
       return keep;
     };
     const crds = render({ flags: ["--no-hooks"] }).filter((o) => o.kind === "CustomResourceDefinition");
-    assert.deepEqual(crds, [kept(spCrd), kept(speCrd)]);
+    assert.deepEqual(crds, [kept(spCrd), kept(speCrd), kept(qrCrd)]);
     assert.deepEqual(render({ set: ["crds.enabled=false"] }).filter((o) => o.kind === "CustomResourceDefinition"), []);
   });
 
-  for (const [file, crd] of [["securitypolicies", spCrd], ["securitypolicyexceptions", speCrd], ["policyreports", prCrd]]) {
+  for (const [file, crd] of [["securitypolicies", spCrd], ["securitypolicyexceptions", speCrd], ["policyreports", prCrd], ["reports.openreports.io", orCrd],
+                             ["quarantinerecords", qrCrd]]) {
     test(`${file}: a valid, structural CRD with a description on every field`, async () => {
       const CRD = await modelClass("apiextensions.k8s.io/v1", "CustomResourceDefinition");
       assert.deepEqual(validateModel(CRD, crd), []);
@@ -480,9 +488,10 @@ for (const name of Object.keys(scenarios)) {
                                "audit-log", "shutdown-grace", "leader-elect", "leader-election-namespace", "leader-election-id",
                                "quarantine-label", "quarantine-release-groups", "quarantine-release-users", "quarantine-delete-users",
                                "quarantine-forensics-namespace", "quarantine-allow-dns", "quarantine-adminnetworkpolicy", "audit-interval",
-                               "report-max-results", "policy-reports", "certs-mode", "certs-secret",
+                               "report-max-results", "policy-reports", "report-format", "certs-mode", "certs-secret",
                                "webhook-config-name", "service-name", "exception-namespaces", "exception-approver-users",
-                               "exception-approver-groups", "exception-expiring-warning"]);
+                               "exception-approver-groups", "exception-expiring-warning", "quarantine-two-person", "quarantine-detach", "kindlyguard-user", "forensics", "forensics-max-bytes",
+                               "forensics-log-bytes", "forensics-events", "forensics-retention"]);
       const objs = rendered(name);
       const c = container(objs);
       assert.equal(c.args[0], "serve");
@@ -497,6 +506,17 @@ for (const name of Object.keys(scenarios)) {
       assert.equal(f["leader-election-namespace"], s.namespace);
       assert.equal(f["quarantine-label"], values.quarantine.label);
       assert.equal(f["audit-interval"], values.audit.interval);
+      assert.equal(f["report-format"], values.policyReports.format);
+      // Issue 18: the two-person release (kindlyguard knows its own user), the quarantine's evidence.
+      assert.equal(f["quarantine-two-person"], String(values.quarantine.twoPerson));
+      assert.equal(f["quarantine-detach"], String(values.quarantine.detach));
+      assert.equal(f["kindlyguard-user"], `system:serviceaccount:${s.namespace}:${one(objs, "ServiceAccount").metadata.name}`);
+      const ev = values.quarantine.evidence;
+      assert.equal(f["forensics"], String(ev.enabled));
+      assert.equal(f["forensics-max-bytes"], ev.enabled ? ev.maxBytes : undefined);
+      assert.equal(f["forensics-log-bytes"], ev.enabled ? ev.logBytes : undefined);
+      assert.equal(f["forensics-events"], ev.enabled ? String(ev.events) : undefined);
+      assert.equal(f["forensics-retention"], ev.enabled ? ev.retention : undefined);
       assert.equal(f["metrics-listen"], values.metrics.enabled ? `0.0.0.0:${values.metrics.port}` : "");
       const tlsDir = values.certs.mode === "self-managed" ? "/tmp/tls" : "/tls";
       assert.equal(f["tls-cert-file"], `${tlsDir}/tls.crt`);
@@ -577,7 +597,9 @@ for (const name of Object.keys(scenarios)) {
       assert.ok(quarantine, "no quarantine.kindlyguard.io entry");
       assert.equal(quarantine.failurePolicy, values.webhook.failurePolicy);
       const [qKey, qValue] = values.quarantine.label.split("=");
-      assert.deepEqual(quarantine.objectSelector, { matchLabels: { [qKey]: qValue } });
+      // Issue 18: any mode's value (the configured one, full, egress, ingress).
+      assert.deepEqual(quarantine.objectSelector,
+                       { matchExpressions: [{ key: qKey, operator: "In", values: [...new Set([qValue, "full", "egress", "ingress"])] }] });
       assert.deepEqual(quarantine.namespaceSelector, { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn",
                                                                             values: [...new Set([s.namespace, ...values.webhook.excludedNamespaces])] }] });
       assert.deepEqual(quarantine.rules.map((r) => [r.apiGroups, r.operations, r.resources]),
@@ -673,14 +695,20 @@ for (const name of Object.keys(scenarios)) {
         { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["get"] },
         { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
         { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
-        { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch", "patch"] },
+        { apiGroups: [""], resources: ["pods"], verbs: [...(values.quarantine.evidence.enabled ? ["get"] : []), "list", "watch", "patch"] },
         { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "watch", "create", "update", "delete"] },
         { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       ];
+      if (values.quarantine.evidence.enabled) {
+        expectCluster.push({ apiGroups: [""], resources: ["pods/log"], verbs: ["get"] });
+        expectCluster.push({ apiGroups: [""], resources: ["events"], verbs: ["list"] });
+      }
       if (values.quarantine.adminNetworkPolicy)
         expectCluster.push({ apiGroups: ["policy.networking.k8s.io"], resources: ["adminnetworkpolicies"], verbs: ["get", "list", "watch", "create", "update"] });
       if (values.policyReports.enabled)
-        expectCluster.push({ apiGroups: ["wgpolicyk8s.io"], resources: ["policyreports"], verbs: ["list", "create", "update", "delete"] });
+        expectCluster.push(values.policyReports.format === "openreports"
+          ? { apiGroups: ["openreports.io"], resources: ["reports"], verbs: ["get", "list", "create", "update", "delete"] }
+          : { apiGroups: ["wgpolicyk8s.io"], resources: ["policyreports"], verbs: ["get", "list", "create", "update", "delete"] });
       if (selfManaged) {
         expectCluster.push({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"],
                              resourceNames: [f["webhook-config-name"]], verbs: ["get", "update"] });
@@ -691,8 +719,10 @@ for (const name of Object.keys(scenarios)) {
         expectRole.push({ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] });
         expectRole.push({ apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [f["leader-election-id"]], verbs: ["get", "update"] });
       }
+      if (values.quarantine.evidence.enabled)
+        expectRole.push({ apiGroups: ["kindlyguard.io"], resources: ["quarantinerecords"], verbs: ["list", "watch", "create", "update", "delete"] });
+      if (selfManaged || values.quarantine.evidence.enabled) expectRole.push({ apiGroups: [""], resources: ["secrets"], verbs: ["create"] });
       if (selfManaged) {
-        expectRole.push({ apiGroups: [""], resources: ["secrets"], verbs: ["create"] });
         expectRole.push({ apiGroups: [""], resources: ["secrets"], resourceNames: [f["certs-secret"]], verbs: ["list", "watch", "update"] });
       }
       const roles = find(objs, "Role");
@@ -710,10 +740,13 @@ for (const name of Object.keys(scenarios)) {
     test("optional objects follow their values", () => {
       const objs = rendered(name);
       const crds = find(objs, "CustomResourceDefinition").map((c) => c.metadata.name).sort();
-      assert.deepEqual(crds, [...(values.policyReports.installCRD ? ["policyreports.wgpolicyk8s.io"] : []),
-                              ...(values.crds.enabled ? ["securitypolicies.kindlyguard.io", "securitypolicyexceptions.kindlyguard.io"] : [])]);
+      const reportCrd = values.policyReports.format === "openreports" ? ["reports.openreports.io", orCrd]
+                                                                      : ["policyreports.wgpolicyk8s.io", prCrd];
+      assert.deepEqual(crds, [...(values.policyReports.installCRD ? [reportCrd[0]] : []),
+                              ...(values.crds.enabled ? ["quarantinerecords.kindlyguard.io", "securitypolicies.kindlyguard.io",
+                                                         "securitypolicyexceptions.kindlyguard.io"] : [])].sort());
       if (values.policyReports.installCRD)
-        assert.deepEqual(one(objs, "CustomResourceDefinition", (c) => c.metadata.name === "policyreports.wgpolicyk8s.io"), prCrd);
+        assert.deepEqual(one(objs, "CustomResourceDefinition", (c) => c.metadata.name === reportCrd[0]), reportCrd[1]);
       // Every CRD the chart installs outlives `helm uninstall` (and with it every policy and report).
       for (const crd of find(objs, "CustomResourceDefinition")) assert.equal(crd.metadata.annotations["helm.sh/resource-policy"], "keep");
       assert.equal(find(objs, "ServiceMonitor").length, values.serviceMonitor.enabled ? 1 : 0);
@@ -828,7 +861,8 @@ describe("values", () => {
     selector.webhook.objectSelectorRiskAcknowledged = true;
     const vwc = one(render({ values: [tmpFile("sel.yaml", JSON.stringify(selector))] }), "ValidatingWebhookConfiguration");
     for (const wh of vwc.webhooks) {
-      if (wh.name === "quarantine.kindlyguard.io") assert.deepEqual(wh.objectSelector, { matchLabels: { "kindlyguard.io/quarantine": "true" } });
+      if (wh.name === "quarantine.kindlyguard.io")
+        assert.deepEqual(wh.objectSelector, { matchExpressions: [{ key: "kindlyguard.io/quarantine", operator: "In", values: ["true", "full", "egress", "ingress"] }] });
       else if (wh.name === "policies.kindlyguard.io" || wh.name === "exceptions.kindlyguard.io")
         assert.equal(wh.objectSelector, undefined, "labels must not opt a policy or an exception out");
       else assert.deepEqual(wh.objectSelector, selector.webhook.objectSelector);
@@ -1056,7 +1090,11 @@ describe("lifecycle: CRDs, uninstall cleanup, helm test, security contexts", () 
       // RBAC: exactly tests/chart/testdata/cleanup-rbac.json (what the binary calls: tests/e2e/uninstall_cleanup_e2e_test.cpp).
       const secretRules = values.certs.mode === "self-managed"
         ? rbacSpec.selfManagedRules.map((r) => ({ ...r, resourceNames: [f["certs-secret"]] })) : [];
-      assert.deepEqual(norm(one(hs, "ClusterRole").rules), norm(rbacSpec.clusterRules));
+      const clusterRules = values.policyReports.format === "openreports"
+        ? rbacSpec.clusterRules.map((r) => (r.apiGroups.includes("wgpolicyk8s.io") ? rbacSpec.openReportsRule : r))
+        : rbacSpec.clusterRules;
+      assert.deepEqual(norm(one(hs, "ClusterRole").rules), norm(clusterRules));
+      assert.equal(f["report-format"], values.policyReports.format);
       assert.deepEqual(norm(one(hs, "Role").rules), norm([...rbacSpec.namespaceRules, ...secretRules]));
       for (const b of [one(hs, "ClusterRoleBinding"), one(hs, "RoleBinding")]) {
         assert.deepEqual(b.subjects, [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: s.namespace }]);

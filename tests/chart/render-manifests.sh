@@ -31,7 +31,7 @@ else
   renderer="the helm-template stand-in (tests/chart/helm-template-standin)"
 fi
 
-for crd in securitypolicies.kindlyguard.io.yaml securitypolicyexceptions.kindlyguard.io.yaml policyreports.wgpolicyk8s.io.yaml; do
+for crd in securitypolicies.kindlyguard.io.yaml securitypolicyexceptions.kindlyguard.io.yaml quarantinerecords.kindlyguard.io.yaml policyreports.wgpolicyk8s.io.yaml reports.openreports.io.yaml; do
   cp "$root/crds/$crd" "$root/charts/kindlyguard/files/$crd"
 done
 

@@ -115,7 +115,8 @@ class QuarantineE2E : public ClusterTest {
     EXPECT_EQ(np["metadata"]["namespace"], ns);
     EXPECT_EQ(np["metadata"]["labels"], json({{"app.kubernetes.io/managed-by", "kindlyguard"}}));
     const json& spec = np["spec"];
-    EXPECT_EQ(spec["podSelector"], json({{"matchLabels", {{kLabel, "true"}}}}));
+    // The full mode's pods: the label's value true, or full (issue 18's modes).
+    EXPECT_EQ(spec["podSelector"], json::parse(R"({"matchExpressions": [{"key": "kindlyguard.io/quarantine", "operator": "In", "values": ["true", "full"]}]})"));
     EXPECT_EQ(spec["policyTypes"], json({"Ingress", "Egress"}));
     if (ingress.is_null()) EXPECT_FALSE(spec.contains("ingress")) << spec.dump();
     else EXPECT_EQ(spec["ingress"], ingress);
@@ -145,7 +146,7 @@ TEST_F(QuarantineE2E, LabelIsolatesAndUnlabelReleases) {
   EXPECT_EQ((*quarantined)["reportingInstance"], "replica-a");
   EXPECT_EQ((*quarantined)["regarding"]["uid"], (*api->store().get("pods", "team", "web-1"))["metadata"]["uid"]);
   EXPECT_THAT((*quarantined).value("note", ""), HasSubstr("kindlyguard-quarantine"));
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 1));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 1));
   EXPECT_EQ(annotation("team", "web-2"), "");
 
   label("team", "web-1", false);
@@ -154,7 +155,7 @@ TEST_F(QuarantineE2E, LabelIsolatesAndUnlabelReleases) {
   auto released = wait_event("team", "web-1", "Released");
   ASSERT_TRUE(released);
   EXPECT_EQ((*released)["type"], "Normal");
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 0));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 0));
   EXPECT_EQ(events_for("team", "web-2", "Quarantined").size(), 0u);
 }
 
@@ -167,7 +168,7 @@ TEST_F(QuarantineE2E, TwoPodsInOneNamespaceThenOneUnlabeled) {
   ASSERT_TRUE(np);
   ASSERT_TRUE(wait_event("team", "a", "Quarantined"));
   ASSERT_TRUE(wait_event("team", "b", "Quarantined"));
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 2));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 2));
   const std::string rv = (*np)["metadata"]["resourceVersion"];
 
   label("team", "a", false);
@@ -178,7 +179,7 @@ TEST_F(QuarantineE2E, TwoPodsInOneNamespaceThenOneUnlabeled) {
   ASSERT_TRUE(still);
   EXPECT_EQ((*still)["metadata"]["resourceVersion"], rv);
   EXPECT_NE(annotation("team", "b"), "");
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 1));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 1));
 
   label("team", "b", false);
   ASSERT_TRUE(wait_no_policy("team"));
@@ -196,19 +197,19 @@ TEST_F(QuarantineE2E, PodsInSeveralNamespaces) {
   ASSERT_TRUE(a && b);
   expect_quarantine_policy(*a, "alpha");
   expect_quarantine_policy(*b, "beta");
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 2));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 2));
   EXPECT_FALSE(api->store().get("networkpolicies", "gamma", kPolicy));
   EXPECT_EQ(writes_to("networkpolicies", "gamma"), 0u);
 
   label("alpha", "a", false);
   ASSERT_TRUE(wait_no_policy("alpha"));
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 1));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 1));
   EXPECT_TRUE(api->store().get("networkpolicies", "beta", kPolicy));
 
   // A pod labeled later in the third namespace.
   label("gamma", "c", true);
   ASSERT_TRUE(wait_policy("gamma"));
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 2));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 2));
 }
 
 TEST_F(QuarantineE2E, PolicyEditedOrDeletedBySomeoneElseIsRestored) {
@@ -298,7 +299,7 @@ TEST_F(QuarantineE2E, LeakyPoliciesAreReportedByEventAndMetric) {
   EXPECT_THAT((*leak).value("note", ""), ::testing::Not(HasSubstr("default-deny")));
   EXPECT_THAT((*leak).value("note", ""), HasSubstr("--quarantine-adminnetworkpolicy"));
   EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantine_leaks", 1));
-  EXPECT_EQ(metric(*hook, "kindly_security_quarantined_pods"), 1);
+  EXPECT_EQ(metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}"), 1);
 
   // Another leak appears (same-namespace traffic for every pod): a new Event naming both.
   api->store().create("networkpolicies",
@@ -318,7 +319,7 @@ TEST_F(QuarantineE2E, LeakyPoliciesAreReportedByEventAndMetric) {
     api->store().update("networkpolicies", p);
   }
   EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantine_leaks", 0));
-  EXPECT_EQ(metric(*hook, "kindly_security_quarantined_pods"), 1);
+  EXPECT_EQ(metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}"), 1);
 }
 
 TEST_F(QuarantineE2E, ForensicsAndDnsAllowances) {
@@ -378,7 +379,7 @@ TEST_F(QuarantineE2E, ARestartMidWayConverges) {
   auto np = wait_policy("two");
   ASSERT_TRUE(np);
   expect_quarantine_policy(*np, "two");
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 1));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 1));
 }
 
 TEST_F(QuarantineE2E, ApiErrorsAreRetried) {
@@ -508,7 +509,7 @@ TEST_F(QuarantineE2E, AdminNetworkPolicyWhereTheApiIsServed) {
   EXPECT_EQ((*anp)["metadata"]["labels"], json({{"app.kubernetes.io/managed-by", "kindlyguard"}}));
   EXPECT_EQ((*anp)["spec"], json::parse(R"({
     "priority": 0,
-    "subject": {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"kindlyguard.io/quarantine": "true"}}}},
+    "subject": {"pods": {"namespaceSelector": {}, "podSelector": {"matchExpressions": [{"key": "kindlyguard.io/quarantine", "operator": "In", "values": ["true", "full"]}]}}},
     "ingress": [{"name": "deny-all-ingress", "action": "Deny", "from": [{"namespaces": {}}]}],
     "egress": [{"name": "deny-all-egress", "action": "Deny", "to": [{"namespaces": {}}, {"networks": ["0.0.0.0/0", "::/0"]}]}]})"));
 
@@ -525,7 +526,7 @@ TEST_F(QuarantineE2E, AdminNetworkPolicyWhereTheApiIsServed) {
   label("team", "web-1", true);
   ASSERT_TRUE(wait_policy("team"));
   ASSERT_TRUE(wait_event("team", "web-1", "Quarantined"));
-  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods", 1));
+  EXPECT_TRUE(wait_metric(*hook, "kindly_security_quarantined_pods{mode=\"full\"}", 1));
   EXPECT_EQ(metric(*hook, "kindly_security_quarantine_leaks"), 0);
   EXPECT_TRUE(events_for("team", "web-1", "QuarantineIncomplete").empty());
 }

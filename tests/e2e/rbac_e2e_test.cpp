@@ -82,11 +82,11 @@ TEST(ChartRbac, GrantsExactlyWhatTheBinaryCalls) {
   for (const auto& a : chart_args) {
     const std::string name = a.substr(0, a.find('='));
     if (a == "serve" || name == "--listen" || name == "--metrics-listen" || name == "--tls-cert-file" ||
-        name == "--tls-key-file" || name == "--audit-interval")
+        name == "--tls-key-file" || name == "--audit-interval" || name == "--forensics-retention")
       continue;
     args.push_back(a);
   }
-  for (const char* a : {"--audit-interval=1s", "--leader-election-lease-duration=3s", "--leader-election-renew-deadline=2s",
+  for (const char* a : {"--audit-interval=1s", "--forensics-retention=1s", "--leader-election-lease-duration=3s", "--leader-election-renew-deadline=2s",
                         "--leader-election-retry-period=500ms"})
     args.emplace_back(a);
   WebhookProcess hook(WebhookProcess::Cluster(cluster.kubeconfig()), args,
@@ -109,12 +109,21 @@ TEST(ChartRbac, GrantsExactlyWhatTheBinaryCalls) {
   api.store().update("pods", fixed);
   ASSERT_TRUE(api.store().wait_for_object("policyreports", "shop", "kindlyguard",
                                           [](const json& r) { return r["summary"].value("fail", -1) == 0; }, 30s));
-  // Quarantine and release: the NetworkPolicy created, restored after an edit, deleted; the pod annotated.
+  // Quarantine and release: the evidence captured (the pod, its logs, its Events) into a
+  // QuarantineRecord and its Secret in kindlyguard's namespace; the NetworkPolicy created,
+  // restored after an edit, deleted; the pod annotated; the record ended, then removed by retention.
+  api.pod_logs().set("shop", "bad", "app", "hello\n");
   auto labeled = *api.store().get("pods", "shop", "bad");
   labeled["metadata"]["labels"]["kindlyguard.io/quarantine"] = "true";
   api.store().update("pods", labeled);
   auto np = api.store().wait_for_object("networkpolicies", "shop", "kindlyguard-quarantine", nullptr, 30s);
   ASSERT_TRUE(np);
+  const auto quarantined = [](const kindly::testapi::StoreView& v) {
+    for (const auto& r : v.list("quarantinerecords", "kindlyguard"))
+      if (r["status"].value("state", "") == "Quarantined") return true;
+    return false;
+  };
+  ASSERT_TRUE(api.store().wait_for(quarantined, 30s)) << hook.process().stderr_text();
   auto edited = *np;
   edited["spec"]["policyTypes"] = json::array({"Ingress"});
   api.store().update("networkpolicies", edited);
@@ -124,6 +133,8 @@ TEST(ChartRbac, GrantsExactlyWhatTheBinaryCalls) {
   released["metadata"]["labels"].erase("kindlyguard.io/quarantine");
   api.store().update("pods", released);
   ASSERT_TRUE(api.store().wait_for_absent("networkpolicies", "shop", "kindlyguard-quarantine", 30s));
+  ASSERT_TRUE(api.store().wait_for([](const kindly::testapi::StoreView& v) { return v.list("quarantinerecords", "kindlyguard").empty(); },
+                                   30s));
   api.store().remove("pods", "shop", "bad");
   ASSERT_TRUE(api.store().wait_for_absent("policyreports", "shop", "kindlyguard", 30s));
   // PolicyViolation Events: one created, then patched as a series.

@@ -38,18 +38,29 @@ json rbac_rules() {
   return json::parse(read_file(std::string(KINDLY_SOURCE_DIR) + "/tests/chart/testdata/cleanup-rbac.json"));
 }
 
-// Exactly the rules the chart grants the cleanup ServiceAccount.
-kindly::testapi::Authorizer chart_cleanup_rbac() {
-  std::vector<kindly::testapi::PolicyRule> rules;
+// The rules the chart grants the cleanup ServiceAccount; with policyReports.format openreports,
+// openReportsRule instead of the wgpolicyk8s.io one.
+std::vector<json> cleanup_rules(bool openreports) {
+  std::vector<json> out;
   const json r = rbac_rules();
   for (const char* set : {"clusterRules", "namespaceRules", "selfManagedRules"})
     for (const auto& rule : r[set]) {
-      kindly::testapi::PolicyRule p{rule["apiGroups"].get<std::vector<std::string>>(),
-                                    rule["resources"].get<std::vector<std::string>>(),
-                                    rule["verbs"].get<std::vector<std::string>>()};
-      if (rule.contains("resourceNames")) p.resource_names = {"kindlyguard-tls"};
-      rules.push_back(p);
+      const bool reports = rule["apiGroups"].front() == "wgpolicyk8s.io";
+      out.push_back(reports && openreports ? r["openReportsRule"] : rule);
     }
+  return out;
+}
+
+// Exactly the rules the chart grants the cleanup ServiceAccount.
+kindly::testapi::Authorizer chart_cleanup_rbac(bool openreports = false) {
+  std::vector<kindly::testapi::PolicyRule> rules;
+  for (const auto& rule : cleanup_rules(openreports)) {
+    kindly::testapi::PolicyRule p{rule["apiGroups"].get<std::vector<std::string>>(),
+                                  rule["resources"].get<std::vector<std::string>>(),
+                                  rule["verbs"].get<std::vector<std::string>>()};
+    if (rule.contains("resourceNames")) p.resource_names = {"kindlyguard-tls"};
+    rules.push_back(p);
+  }
   return kindly::testapi::rules_authorizer(rules, kUser);
 }
 
@@ -128,6 +139,36 @@ TEST_F(UninstallCleanupE2E, UsesExactlyTheChartsCleanupRbac) {
           for (const auto& v : rule["verbs"]) want.emplace(g, res, v);
   EXPECT_EQ(api->requests().permissions(kUser), want) << "tests/chart/testdata/cleanup-rbac.json and what the binary calls differ";
   EXPECT_FALSE(api->requests().wait_for({.user = kUser, .code = 403}, 1, 0ms)) << "a call was refused";
+}
+
+// --report-format=openreports (chart policyReports.format): the audit wrote OpenReports Reports,
+// so those are what goes, under the chart's RBAC for that format and nothing more.
+class UninstallCleanupOpenReportsE2E : public ClusterTest {
+ protected:
+  UninstallCleanupOpenReportsE2E()
+      : ClusterTest({.token = "cleanup", .user = kUser, .namespaces = {"kindlyguard", "shop"},
+                     .authorizer = chart_cleanup_rbac(true)}) {
+    install_admin_network_policy_crd();
+  }
+};
+
+TEST_F(UninstallCleanupOpenReportsE2E, RemovesOurReportsUnderTheRbacOfThatFormat) {
+  api->store().create("reports", object("openreports.io/v1alpha1", "Report", "shop", "kindlyguard", kOurs));
+  api->store().create("reports", object("openreports.io/v1alpha1", "Report", "shop", "kyverno-abc", "kyverno"));
+  Process run(KINDLY_BINARY, {"uninstall-cleanup", "--kubeconfig", kubeconfig(), "--namespace", "kindlyguard",
+                              "--report-format", "openreports"}, dir.path());
+  ASSERT_EQ(run.wait_exit(kWait), 0) << run.stdout_text() << run.stderr_text();
+  EXPECT_FALSE(api->store().get("reports", "shop", "kindlyguard"));
+  EXPECT_TRUE(api->store().get("reports", "shop", "kyverno-abc"));
+  EXPECT_NE(run.stdout_text().find("deleted Report shop/kindlyguard"), std::string::npos) << run.stdout_text();
+  EXPECT_FALSE(api->requests().wait_for({.user = kUser, .code = 403}, 1, 0ms)) << "a call was refused";
+  EXPECT_TRUE(api->requests().wait_for({.verb = "list", .resource = "reports", .user = kUser}, 1, 0ms));
+  EXPECT_FALSE(api->requests().wait_for({.resource = "policyreports", .user = kUser}, 1, 0ms)) << "the other format was touched";
+
+  Process bad(KINDLY_BINARY, {"uninstall-cleanup", "--kubeconfig", kubeconfig(), "--report-format", "v2"}, dir.path());
+  EXPECT_EQ(bad.wait_exit(kWait), 2);
+  EXPECT_NE(bad.stderr_text().find("\"v2\" is not a report format: use policyreport or openreports"), std::string::npos)
+      << bad.stderr_text();
 }
 
 TEST_F(UninstallCleanupE2E, RemovesNothingWhileAKindlyguardPodRuns) {

@@ -107,6 +107,27 @@ request.operation == 'UPDATE' && (!has(request.subResource) || request.subResour
 ({{ include "kindlyguard.cel.hasMeta" (dict "at" .at "field" "labels") }} && '{{ .key }}' in {{ .at }}.metadata.labels)
 {{- end }}
 
+{{/* CEL: the annotations the quarantine guard judges (src/admission/quarantine_guard.cpp) are the
+same on object and oldObject: kindlyguard.io/quarantined-by (who quarantined the pod; only
+kindlyguard may write it) and kindlyguard.io/quarantine-until (when it ends; a release decision). */}}
+{{- define "kindlyguard.cel.sameQuarantinedBy" -}}
+{{- $newAnn := include "kindlyguard.cel.hasMeta" (dict "at" "object" "field" "annotations") }}
+{{- $oldAnn := include "kindlyguard.cel.hasMeta" (dict "at" "oldObject" "field" "annotations") }}
+{{- range $i, $k := list "'kindlyguard.io/quarantined-by'" "'kindlyguard.io/quarantine-until'" }}
+{{- if $i }} &&
+{{ end -}}
+({{ $newAnn }} && {{ $k }} in object.metadata.annotations) == ({{ $oldAnn }} && {{ $k }} in oldObject.metadata.annotations) &&
+(!({{ $newAnn }} && {{ $k }} in object.metadata.annotations) || object.metadata.annotations[{{ $k }}] == oldObject.metadata.annotations[{{ $k }}])
+{{- end }}
+{{- end }}
+
+{{/* The quarantine label's values, one per mode (controller/quarantine.hpp), as a JSON list: the
+configured value, full, egress, ingress. */}}
+{{- define "kindlyguard.quarantineValues" -}}
+{{- $v := (splitn "=" 2 .Values.quarantine.label)._1 }}
+{{- list $v "full" "egress" "ingress" | uniq | toJson }}
+{{- end }}
+
 {{/* The workloads and system-namespaces entries' conditions: pass the root context. */}}
 {{- define "kindlyguard.matchConditions.judging" -}}
 {{- if include "kindlyguard.matchConditionsOn" . }}
@@ -123,7 +144,8 @@ matchConditions:
       !({{ $update }} && request.kind.kind == 'Pod' &&
       {{ include "kindlyguard.cel.podUnchanged" (dict "new" "object" "old" "oldObject") | nindent 6 }} &&
       {{ $newQ }} == {{ $oldQ }} &&
-      (!{{ $newQ }} || object.metadata.labels['{{ $key }}'] == oldObject.metadata.labels['{{ $key }}']))
+      (!{{ $newQ }} || object.metadata.labels['{{ $key }}'] == oldObject.metadata.labels['{{ $key }}']) &&
+      {{ include "kindlyguard.cel.sameQuarantinedBy" . | nindent 6 }})
   - name: pod-template-changed
     expression: >-
       !({{ $update }} &&
@@ -141,22 +163,27 @@ matchConditions:
 {{- end }}
 
 {{/*
-The quarantine guard entry's condition: pass the root context. Not sent: an UPDATE after which the
-pod still carries the quarantine label with its value (the guard allows it) and that the policies
-do not judge either: through pods/status (never judged: the kubelet's status updates), or of the pod
-itself with nothing a check reads changed. Removing or changing the label, DELETE, and a changed
-spec are always sent.
+The quarantine guard entry's condition: pass the root context. Not sent: an UPDATE before and after
+which the pod carries the quarantine label with its value, that keeps the annotation naming who
+quarantined it (the guard allows it), and that the policies do not judge either: through pods/status
+(never judged: the kubelet's status updates), or of the pod itself with nothing a check reads
+changed. Setting, removing or changing the label or that annotation, DELETE, and a changed spec are
+always sent.
 */}}
 {{- define "kindlyguard.matchConditions.quarantine" -}}
 {{- if include "kindlyguard.matchConditionsOn" . }}
 {{- $q := splitn "=" 2 .Values.quarantine.label }}
+{{- $values := include "kindlyguard.quarantineValues" . | fromJsonArray }}
 {{- $update := include "kindlyguard.cel.plainUpdate" . }}
 matchConditions:
   - name: quarantine-label-removed-or-pod-changed
     expression: >-
       !(request.operation == 'UPDATE' && request.kind.kind == 'Pod' &&
       {{ include "kindlyguard.cel.hasQuarantineLabel" (dict "at" "object" "key" $q._0) }} &&
-      object.metadata.labels['{{ $q._0 }}'] == '{{ $q._1 }}' &&
+      object.metadata.labels['{{ $q._0 }}'] in [{{ range $i, $v := $values }}{{ if $i }}, {{ end }}'{{ $v }}'{{ end }}] &&
+      {{ include "kindlyguard.cel.hasQuarantineLabel" (dict "at" "oldObject" "key" $q._0) }} &&
+      oldObject.metadata.labels['{{ $q._0 }}'] == object.metadata.labels['{{ $q._0 }}'] &&
+      {{ include "kindlyguard.cel.sameQuarantinedBy" . | nindent 6 }} &&
       ((has(request.subResource) && request.subResource == 'status') ||
       ({{ $update }} &&
       {{ include "kindlyguard.cel.podUnchanged" (dict "new" "object" "old" "oldObject") | nindent 6 }})))

@@ -25,7 +25,17 @@
 //   users and groups may evict. The review carries only the Eviction, so the pod is looked up (in
 //   cluster mode, in the pod informer's cache); without a lookup (standalone mode) evictions are
 //   not guarded, and while the cache cannot tell the answer is 429 too.
-// Dry runs are judged the same (a guard has no side effects). The policies never judge DELETE.
+// - Who quarantined it (issue 18): the annotation kindlyguard.io/quarantined-by records the user
+//   whose request set the label. Only kindlyguard's own user (--kindlyguard-user) may set, change
+//   or remove it (on CREATE too), so nobody can name someone else as the quarantiner. When an
+//   admitted, not dry-run request sets the label on a named pod, on_quarantined is told (the
+//   operator then writes the annotation once the label has landed: quarantine_attribution.hpp).
+// - Two-person release (--quarantine-two-person, on by default): removing or changing the label
+//   is reserved to a release user or group member who is not the user the annotation names. The
+//   denial names who may release. A pod whose annotation is absent (quarantined before this, or
+//   in the moment before the annotation lands) is released by the release rule alone.
+// Dry runs are judged the same (the guard itself has no side effects; on_quarantined is not told
+// of them). The policies never judge DELETE.
 
 #include <functional>
 #include <memory>
@@ -53,6 +63,12 @@ struct QuarantineGuardConfig {
   std::vector<std::string> release_groups;
   std::vector<std::string> delete_users = default_quarantine_delete_users();
   PodLookup pod_lookup;  // for evictions; empty: evictions are not guarded
+  // The user kindlyguard's own requests authenticate as: the only writer of the quarantined-by
+  // annotation ("" = nobody may write it).
+  std::string own_user;
+  bool two_person = true;
+  // Told of an admitted, not dry-run request that sets the quarantine label on pod ns/name.
+  std::function<void(const std::string& ns, const std::string& name, const std::string& user)> on_quarantined;
 };
 
 // The whole guard: an empty message when the request may go on; else the denial (403, or 429 for

@@ -165,6 +165,11 @@ class ApiClient {
   ApiResult<json> raw(const std::string& method, const std::string& path_and_query, const json* body = nullptr,
                       const CallOptions& call = {});
 
+  // A GET whose answer is text, not JSON (pods/log): the body as it came. `resource` names the
+  // request for metrics ("pods/log").
+  ApiResult<std::string> get_text(const std::string& path_and_query, const std::string& resource,
+                                  const CallOptions& call = {});
+
   const ClusterConfig& config() const;
   const ClientOptions& options() const;
   TokenBucket& limiter();

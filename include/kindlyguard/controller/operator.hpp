@@ -14,6 +14,7 @@
 #include "kindlyguard/admission/handler.hpp"
 #include "kindlyguard/controller/operator_config.hpp"
 #include "kindlyguard/controller/owner_lookup.hpp"
+#include "kindlyguard/controller/quarantine_attribution.hpp"
 
 namespace kindlyguard::controller {
 
@@ -49,6 +50,8 @@ class Operator {
   client::SharedInformers& informers() { return *informers_; }
   client::Informer& quarantined_pods() { return *quarantined_pods_; }
   EventRecorder& events() { return *events_; }
+  // For the quarantine guard: records on the pod who quarantined it (every replica).
+  QuarantineAttribution& quarantine_attribution() { return *attribution_; }
   const OperatorConfig& config() const { return config_; }
 
   // For the webhook: the SecurityPolicyExceptions in force (kept by the informer), the lookup
@@ -86,6 +89,7 @@ class Operator {
   LiveExceptions live_exceptions_;
   ExceptionUsage exception_usage_;
   std::unique_ptr<OwnerLookup> owners_;
+  std::unique_ptr<QuarantineAttribution> attribution_;
   std::unique_ptr<OperatorContext> context_;
   std::unique_ptr<admission::DecisionObserver> violation_events_;
   std::vector<std::unique_ptr<Controller>> controllers_;

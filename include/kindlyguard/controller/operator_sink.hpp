@@ -28,8 +28,13 @@ class OperatorSink {
   // The background audit's last result: pods judged and pods that pass every policy.
   virtual void set_compliance(std::size_t /*judged*/, std::size_t /*compliant*/) {}
   // The quarantine controller (leader only; zeros when leadership ends).
-  virtual void set_quarantined_pods(std::size_t /*n*/) {}
+  // Isolated pods by mode ("full", "egress", "ingress"; every mode present).
+  virtual void set_quarantined_pods(const std::map<std::string, std::size_t>& /*by_mode*/) {}
   virtual void set_quarantine_leaks(std::size_t /*n*/) {}
+  // A quarantine ended (release, expiry, the pod's deletion) after this long; the evidence kept
+  // for one pod (the bytes of its record's Secret).
+  virtual void observe_quarantine_duration(double /*seconds*/) {}
+  virtual void observe_evidence_bytes(std::size_t /*bytes*/) {}
   // SecurityPolicyExceptions by state ("active", "expired", "invalid"), and each expiry as it
   // happens (the exception status controller, leader only).
   virtual void set_exceptions(const std::map<std::string, std::size_t>& /*by_state*/) {}

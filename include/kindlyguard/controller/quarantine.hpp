@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,11 +44,25 @@
 #include "kindlyguard/client/shared_informers.hpp"
 #include "kindlyguard/controller/controller.hpp"
 #include "kindlyguard/controller/event_recorder.hpp"
+#include "kindlyguard/controller/quarantine_record.hpp"
 #include "kindlyguard/k8s/label_selector.hpp"
+#include "kindlyguard/policy/exception.hpp"
 
 namespace kindlyguard::controller {
 
-inline constexpr const char* kQuarantinePolicyName = "kindlyguard-quarantine";
+inline constexpr const char* kQuarantinePolicyName = "kindlyguard-quarantine";  // the full mode's
+
+// What a quarantine blocks, from the label's value (issue 18): the configured value (true) and
+// `full` block all traffic; `egress` blocks egress only (the pod keeps serving: suspected data
+// exfiltration); `ingress` blocks ingress only. One managed NetworkPolicy per namespace and mode.
+enum class QuarantineMode { Full, Egress, Ingress };
+inline constexpr QuarantineMode kQuarantineModes[] = {QuarantineMode::Full, QuarantineMode::Egress,
+                                                      QuarantineMode::Ingress};
+const char* to_string(QuarantineMode mode);  // "full", "egress", "ingress"
+// kindlyguard-quarantine, kindlyguard-quarantine-egress, kindlyguard-quarantine-ingress
+std::string quarantine_policy_name(QuarantineMode mode);
+// One of ours by name (any mode)?
+bool is_quarantine_policy_name(const std::string& name);
 inline constexpr const char* kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr const char* kManagedByValue = "kindlyguard";
 inline constexpr const char* kQuarantinedAtAnnotation = "kindlyguard.io/quarantined-at";
@@ -65,19 +80,33 @@ struct QuarantineConfig {
   std::string forensics_namespace;  // "": no ingress allowed at all
   bool allow_dns = false;           // egress to kube-system's kube-dns on UDP and TCP 53
   bool admin_network_policy = false;
+  // Evidence captured before isolation, kept as QuarantineRecords (quarantine_record.hpp).
+  ForensicsConfig forensics;
+  // Detach a quarantined pod from its controller and Services (quarantine_detach.cpp).
+  bool detach = true;
 
   std::string label() const { return label_key + "=" + label_value; }
+  // Every label value that quarantines a pod: label_value, full, egress, ingress.
+  std::vector<std::string> values() const;
+  // The values of one mode (full: label_value and full).
+  std::vector<std::string> values(QuarantineMode mode) const;
+  // The label selector of every quarantined pod: "KEY in (true,full,egress,ingress)".
+  std::string selector() const;
 };
 
 // ---- desired state (pure) ----
 
-// Does the pod carry the quarantine label?
+// Does the pod carry the quarantine label (any mode's value)?
 bool is_quarantined(const QuarantineConfig& config, const nlohmann::json& pod);
+// Its mode; nullopt when the pod is not quarantined.
+std::optional<QuarantineMode> quarantine_mode_of(const QuarantineConfig& config, const nlohmann::json& pod);
 // Does the object carry app.kubernetes.io/managed-by=kindlyguard?
 bool is_managed(const nlohmann::json& object);
 
-// The NetworkPolicy kindlyguard keeps in `ns`.
-nlohmann::json desired_network_policy(const QuarantineConfig& config, const std::string& ns);
+// The NetworkPolicy kindlyguard keeps in `ns` for the pods of `mode`: full denies both directions,
+// egress and ingress one (policyTypes names only that one), each with its allowance if configured.
+nlohmann::json desired_network_policy(const QuarantineConfig& config, const std::string& ns,
+                                      QuarantineMode mode = QuarantineMode::Full);
 // The AdminNetworkPolicy kindlyguard keeps when the option is on.
 nlohmann::json desired_admin_network_policy(const QuarantineConfig& config);
 
@@ -120,19 +149,29 @@ struct NamespacePlan {
   std::vector<std::shared_ptr<const nlohmann::json>> quarantined;  // labeled pods
   std::vector<std::shared_ptr<const nlohmann::json>> released;     // annotated, no longer labeled
 };
+// For one mode: `quarantined` holds that mode's pods; `released` (mode-agnostic) is filled for
+// the full mode only, so each released pod is planned once.
 NamespacePlan plan_namespace(const QuarantineConfig& config, const std::string& ns,
                              const std::vector<std::shared_ptr<const nlohmann::json>>& pods,
-                             const std::vector<std::shared_ptr<const nlohmann::json>>& policies);
+                             const std::vector<std::shared_ptr<const nlohmann::json>>& policies,
+                             QuarantineMode mode = QuarantineMode::Full);
 
 // ---- the controller ----
 
 struct QuarantineOptions {
   QuarantineConfig config;
   std::chrono::milliseconds resync{std::chrono::minutes(10)};
-  // Quarantined pods (labeled and isolated) and leaky quarantines (pods another policy still lets
-  // traffic reach or leave), cluster-wide, after every reconcile; zeros when leadership ends.
-  std::function<void(std::size_t quarantined, std::size_t leaks)> on_counts;
+  // Quarantined pods (labeled and isolated) by mode ("full", "egress", "ingress") and leaky
+  // quarantines (pods another policy still lets traffic reach or leave), cluster-wide, after every
+  // reconcile; zeros when leadership ends.
+  std::function<void(const std::map<std::string, std::size_t>& quarantined, std::size_t leaks)> on_counts;
+  // A quarantine ended after this many seconds (its record's since to its end).
+  std::function<void(double seconds)> on_ended;
   std::function<void(const std::string& controller, const char* result)> on_result;
+  // Follows a pod's controller ownerReferences for the record's owner chain (may be empty).
+  policy::OwnerLookupFn owners;
+  // The bytes of evidence kept for one pod, each time a record's Secret is written.
+  std::function<void(std::size_t bytes)> on_evidence;
 };
 
 // Registers the pod and NetworkPolicy informers (every pod and every NetworkPolicy in the

@@ -2,7 +2,7 @@
 // What the controllers create at run time, which no chart template owns and so `helm uninstall`
 // leaves behind, and its removal (`kindlyguard uninstall-cleanup`, run by the chart's post-delete
 // hook Job):
-// - the quarantine NetworkPolicies `kindlyguard-quarantine`, in every namespace;
+// - the quarantine NetworkPolicies `kindlyguard-quarantine` (and `-egress`, `-ingress`), in every namespace;
 // - the quarantine AdminNetworkPolicy `kindlyguard-quarantine` (where the API is served);
 // - the background audit's PolicyReports `kindlyguard`, in every namespace (where the CRD is);
 // - the self-managed serving Secret in the release namespace.
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "kindlyguard/client/api_client.hpp"
+#include "kindlyguard/controller/report_format.hpp"
 #include "kindlyguard/util/result.hpp"
 
 namespace kindlyguard::controller {
@@ -36,6 +37,7 @@ struct UninstallCleanupOptions {
   std::string wait_for_pods;
   std::chrono::milliseconds wait_timeout{std::chrono::minutes(2)};
   std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+  ReportFormat report_format = ReportFormat::PolicyReport;  // whose reports the audit wrote
 };
 
 struct UninstallCleanupReport {

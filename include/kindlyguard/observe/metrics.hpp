@@ -64,8 +64,12 @@ class Metrics : public admission::DecisionObserver, public controller::OperatorS
   void count_event(const char* outcome) override;
   // The quarantine controller (leader only; zero elsewhere): pods labeled and isolated, and those
   // another NetworkPolicy still lets traffic reach or leave.
-  void set_quarantined_pods(std::size_t n) override;
+  // kindly_security_quarantined_pods{mode="full|egress|ingress"}.
+  void set_quarantined_pods(const std::map<std::string, std::size_t>& by_mode) override;
   void set_quarantine_leaks(std::size_t n) override;
+  // kindly_security_quarantine_duration_seconds and kindly_security_quarantine_evidence_bytes.
+  void observe_quarantine_duration(double seconds) override;
+  void observe_evidence_bytes(std::size_t bytes) override;
   // kindly_security_exceptions{state="active|expired|invalid"} and
   // kindly_security_exceptions_expired_total (the exception status controller).
   void set_exceptions(const std::map<std::string, std::size_t>& by_state) override;
@@ -89,7 +93,9 @@ class Metrics : public admission::DecisionObserver, public controller::OperatorS
   prometheus::Gauge* pods_judged_;
   prometheus::Histogram* latency_;
   prometheus::Gauge* cert_expiry_;
-  prometheus::Gauge* quarantined_pods_;
+  prometheus::Family<prometheus::Gauge>* quarantined_pods_;
+  prometheus::Histogram* quarantine_duration_;
+  prometheus::Histogram* evidence_bytes_;
   prometheus::Gauge* quarantine_leaks_;
   prometheus::Gauge* policy_set_degraded_;
   prometheus::Family<prometheus::Gauge>* exceptions_;

@@ -283,7 +283,8 @@ bool TestApiServer::Impl::handle_resource(HttpRequest& req, Connection& conn, co
   if (!rp) throw errors::resource_not_found_path();
   const ResourceInfo& r = *rp;
   const bool status_sub = info.subresource == "status";
-  if (!info.subresource.empty() && !(status_sub && r.has_status)) throw errors::resource_not_found_path();
+  const bool pod_log = info.subresource == "log" && r.group.empty() && r.plural == "pods" && info.verb == "get";
+  if (!info.subresource.empty() && !(status_sub && r.has_status) && !pod_log) throw errors::resource_not_found_path();
   const bool is_namespace_resource = r.group.empty() && r.plural == "namespaces";
   // Namespaced resources need a namespace except for cluster-wide list/watch; cluster-scoped ones
   // cannot be reached under /namespaces/<ns>/.
@@ -297,6 +298,7 @@ bool TestApiServer::Impl::handle_resource(HttpRequest& req, Connection& conn, co
     std::lock_guard lock(authz_mu);
     if (authorizer && !authorizer(info, user)) throw errors::forbidden(forbidden_message(info, user));
   }
+  if (pod_log) return serve_pod_log(req, conn, r, ns, info.name, q, rec);
 
   const std::string accept = header(req, http::field::accept);
   if (!accepts_json(accept)) throw errors::not_acceptable("application/json, application/yaml");

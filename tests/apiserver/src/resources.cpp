@@ -120,6 +120,10 @@ ResourceRegistry ResourceRegistry::with_defaults() {
   secpolex.custom = true;
   secpolex.categories = {"kindlyguard"};
   reg.add(secpolex);
+  auto qr = make("kindlyguard.io", "v1alpha1", "QuarantineRecord", "quarantinerecords", true, false, {"qr"});
+  qr.custom = true;
+  qr.categories = {"kindlyguard"};
+  reg.add(qr);
   auto polr = make("wgpolicyk8s.io", "v1alpha2", "PolicyReport", "policyreports", true, false, {"polr"});
   polr.custom = true;
   reg.add(polr);
@@ -127,6 +131,10 @@ ResourceRegistry ResourceRegistry::with_defaults() {
                     {"cpolr"});
   cpolr.custom = true;
   reg.add(cpolr);
+  // OpenReports (openreports.io), what kindlyguard writes with --report-format=openreports.
+  auto reps = make("openreports.io", "v1alpha1", "Report", "reports", true, false, {"reps"});
+  reps.custom = true;
+  reg.add(reps);
   return reg;
 }
 

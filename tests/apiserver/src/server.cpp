@@ -81,6 +81,7 @@ ResourceRegistry& TestApiServer::resources() { return impl_->registry; }
 FaultInjector& TestApiServer::faults() { return impl_->faults; }
 RequestLog& TestApiServer::requests() { return impl_->log; }
 const RequestLog& TestApiServer::requests() const { return impl_->log; }
+PodLogs& TestApiServer::pod_logs() { return impl_->pod_logs; }
 
 void TestApiServer::set_authorizer(Authorizer authorizer) {
   std::lock_guard lock(impl_->authz_mu);

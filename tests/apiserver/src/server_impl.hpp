@@ -24,6 +24,7 @@ struct TestApiServer::Impl {
   ObjectStore store;
   FaultInjector faults;
   RequestLog log;
+  PodLogs pod_logs;
   std::unique_ptr<HttpServer> http;
   std::atomic<long long> bookmark_ms;
   std::atomic<bool> stopping{false};
@@ -52,6 +53,9 @@ struct TestApiServer::Impl {
   bool reply_error(HttpRequest& req, Connection& conn, const ApiError& e, RequestRecord* rec);
   bool reply_text(HttpRequest& req, Connection& conn, int code, const std::string& body, RequestRecord* rec);
   void sleep_for(std::chrono::milliseconds d);
+  // GET pods/log (pod_logs.cpp).
+  bool serve_pod_log(HttpRequest& req, Connection& conn, const ResourceInfo& pods, const std::string& ns,
+                     const std::string& name, const Query& q, RequestRecord& rec);
 
   // ---- /_test/ (control_api.cpp) ----
   bool handle_control(HttpRequest& req, Connection& conn, const std::string& path, const Query& q);

@@ -19,8 +19,10 @@ TEST(QuarantineNetworkPolicy, DenyAllForTheLabelFieldByField) {
   EXPECT_EQ(np["metadata"]["name"], "kindlyguard-quarantine");
   EXPECT_EQ(np["metadata"]["namespace"], "team-a");
   EXPECT_EQ(np["metadata"]["labels"], json({{"app.kubernetes.io/managed-by", "kindlyguard"}}));
-  EXPECT_THAT(np["metadata"]["annotations"].value("kindlyguard.io/description", ""), HasSubstr("kindlyguard.io/quarantine=true"));
-  EXPECT_EQ(np["spec"]["podSelector"], json({{"matchLabels", {{"kindlyguard.io/quarantine", "true"}}}}));
+  EXPECT_THAT(np["metadata"]["annotations"].value("kindlyguard.io/description", ""), HasSubstr("kindlyguard.io/quarantine=true or full"));
+  // The full mode: the configured value, or full.
+  EXPECT_EQ(np["spec"]["podSelector"], json::parse(R"({"matchExpressions": [
+    {"key": "kindlyguard.io/quarantine", "operator": "In", "values": ["true", "full"]}]})"));
   EXPECT_EQ(np["spec"]["policyTypes"], json({"Ingress", "Egress"}));
   // No allow rules at all: absent, not [{}] (which would allow everything).
   EXPECT_FALSE(np["spec"].contains("ingress"));
@@ -34,7 +36,12 @@ TEST(QuarantineNetworkPolicy, CustomLabel) {
   c.label_key = "security.example.com/isolate";
   c.label_value = "yes";
   json np = desired_network_policy(c, "ns");
-  EXPECT_EQ(np["spec"]["podSelector"], json({{"matchLabels", {{"security.example.com/isolate", "yes"}}}}));
+  EXPECT_EQ(np["spec"]["podSelector"], json::parse(R"({"matchExpressions": [
+    {"key": "security.example.com/isolate", "operator": "In", "values": ["yes", "full"]}]})"));
+  EXPECT_EQ(c.selector(), "security.example.com/isolate in (yes,full,egress,ingress)");
+  // A label whose value is full needs no second value.
+  c.label_value = "full";
+  EXPECT_EQ(desired_network_policy(c, "ns")["spec"]["podSelector"], json({{"matchLabels", {{"security.example.com/isolate", "full"}}}}));
 }
 
 TEST(QuarantineNetworkPolicy, ForensicsNamespaceMayStillConnect) {
@@ -68,7 +75,7 @@ TEST(QuarantineAdminNetworkPolicy, DeniesEverythingForTheLabelAheadOfAll) {
   EXPECT_EQ(anp["metadata"]["labels"], json({{"app.kubernetes.io/managed-by", "kindlyguard"}}));
   EXPECT_EQ(anp["spec"]["priority"], 0);
   EXPECT_EQ(anp["spec"]["subject"], json::parse(R"({"pods": {"namespaceSelector": {},
-    "podSelector": {"matchLabels": {"kindlyguard.io/quarantine": "true"}}}})"));
+    "podSelector": {"matchExpressions": [{"key": "kindlyguard.io/quarantine", "operator": "In", "values": ["true", "full"]}]}}})"));
   EXPECT_EQ(anp["spec"]["ingress"],
             json::parse(R"([{"name": "deny-all-ingress", "action": "Deny", "from": [{"namespaces": {}}]}])"));
   EXPECT_EQ(anp["spec"]["egress"], json::parse(R"([{"name": "deny-all-egress", "action": "Deny",
@@ -136,7 +143,7 @@ TEST(QuarantinePolicyDifferences, EquivalentSpellingsAreNoChange) {
   json d = desired_network_policy(c, "team-a");
   json a = as_stored(d);
   a["spec"]["podSelector"] = json::parse(
-      R"({"matchExpressions": [{"key": "kindlyguard.io/quarantine", "operator": "In", "values": ["true"]}]})");
+      R"({"matchExpressions": [{"key": "kindlyguard.io/quarantine", "operator": "In", "values": ["full", "true"]}]})");
   a["spec"]["policyTypes"] = {"Egress", "Ingress"};
   a["spec"]["ingress"] = json::array();
   a["metadata"]["labels"]["team"] = "a";  // someone's extra label is harmless
@@ -180,6 +187,28 @@ TEST(QuarantineLabels, QuarantinedAndManaged) {
   EXPECT_TRUE(is_managed(desired_network_policy(c, "x")));
   EXPECT_FALSE(is_managed(json::parse(R"({"metadata": {"labels": {"app.kubernetes.io/managed-by": "helm"}}})")));
 }
+
+TEST(QuarantineNetworkPolicy, ModesBlockTheirDirectionOnly) {
+  QuarantineConfig c;
+  c.forensics_namespace = "forensics";
+  c.allow_dns = true;
+  json egress = desired_network_policy(c, "ns", QuarantineMode::Egress);
+  EXPECT_EQ(egress["metadata"]["name"], "kindlyguard-quarantine-egress");
+  EXPECT_EQ(egress["spec"]["podSelector"], json({{"matchLabels", {{"kindlyguard.io/quarantine", "egress"}}}}));
+  EXPECT_EQ(egress["spec"]["policyTypes"], json({"Egress"}));
+  EXPECT_TRUE(egress["spec"].contains("egress"));   // the DNS allowance
+  EXPECT_FALSE(egress["spec"].contains("ingress"));  // the forensics allowance belongs to ingress
+  json ingress = desired_network_policy(c, "ns", QuarantineMode::Ingress);
+  EXPECT_EQ(ingress["metadata"]["name"], "kindlyguard-quarantine-ingress");
+  EXPECT_EQ(ingress["spec"]["policyTypes"], json({"Ingress"}));
+  EXPECT_TRUE(ingress["spec"].contains("ingress"));
+  EXPECT_FALSE(ingress["spec"].contains("egress"));
+  EXPECT_TRUE(network_policy_differences(as_stored(egress), egress).empty());
+  EXPECT_FALSE(network_policy_differences(as_stored(egress), ingress).empty());
+  for (auto m : kQuarantineModes) EXPECT_TRUE(is_quarantine_policy_name(quarantine_policy_name(m)));
+  EXPECT_FALSE(is_quarantine_policy_name("kindlyguard-quarantine-other"));
+}
+
 
 }  // namespace
 }  // namespace kindlyguard::controller

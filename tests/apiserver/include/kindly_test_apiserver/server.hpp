@@ -20,6 +20,7 @@
 
 #include "kindly_test_apiserver/authz.hpp"
 #include "kindly_test_apiserver/faults.hpp"
+#include "kindly_test_apiserver/pod_logs.hpp"
 #include "kindly_test_apiserver/request_info.hpp"
 #include "kindly_test_apiserver/request_log.hpp"
 #include "kindly_test_apiserver/resources.hpp"
@@ -74,6 +75,8 @@ class TestApiServer {
   FaultInjector& faults();
   RequestLog& requests();
   const RequestLog& requests() const;
+  // What containers have logged, served by pods/log (pod_logs.hpp).
+  PodLogs& pod_logs();
   // Consulted for every resource request (after authentication); nullptr = allow all.
   void set_authorizer(Authorizer authorizer);
   void set_bookmark_interval(std::chrono::milliseconds interval);
