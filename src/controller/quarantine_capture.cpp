@@ -119,7 +119,6 @@ CapturedLog QuarantineState::fetch_log(const std::string& ns, const std::string&
 }
 
 EvidenceInput QuarantineState::capture(const json& cached) {
-  const ForensicsConfig& fc = options_.config.forensics;
   const k8s::Meta meta(cached);
   const std::string ns = meta.namespace_();
   const std::string name = meta.name();

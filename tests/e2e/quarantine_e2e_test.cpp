@@ -13,6 +13,7 @@
 
 #include "support/cluster_fixture.hpp"
 #include "support/webhook_process.hpp"
+#include "quarantine_fixture.hpp"
 
 namespace kindlyguard::testing {
 namespace {
@@ -21,22 +22,14 @@ using ::testing::HasSubstr;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kLabel = "kindlyguard.io/quarantine";
+const char* kLabel = kQuarantineLabel;
 const char* kPolicy = "kindlyguard-quarantine";
 const char* kEvents = "events.events.k8s.io";
-constexpr auto kWait = 30s;
+constexpr auto kWait = kQuarantineWait;
 
-class QuarantineE2E : public ClusterTest {
+class QuarantineE2E : public QuarantineClusterTest {
  protected:
-  QuarantineE2E() : ClusterTest({.bookmark_interval = 1s}) {}
 
-  // The operator, leading at once (same identity after a restart: it takes its own Lease back).
-  std::unique_ptr<WebhookProcess> start_operator(std::vector<std::string> extra = {}) {
-    auto hook = serve(concat({kFastLeaderElection, extra}));
-    EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, kWait)) << hook->process().stderr_text();
-    EXPECT_TRUE(eventually([&] { return hook->process().stderr_text().find("controller started") != std::string::npos; }, kWait));
-    return hook;
-  }
 
   json make_pod(const std::string& name, const std::string& ns, bool quarantined = false) {
     json labels = {{"app", "web"}};

@@ -12,6 +12,7 @@
 #include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
+#include "quarantine_fixture.hpp"
 
 namespace kindlyguard::testing {
 namespace {
@@ -20,19 +21,12 @@ using ::testing::HasSubstr;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kLabel = "kindlyguard.io/quarantine";
-constexpr auto kWait = 30s;
+const char* kLabel = kQuarantineLabel;
+constexpr auto kWait = kQuarantineWait;
 
-class QuarantineModesE2E : public ClusterTest {
+class QuarantineModesE2E : public QuarantineClusterTest {
  protected:
-  QuarantineModesE2E() : ClusterTest({.bookmark_interval = 1s}) {}
 
-  std::unique_ptr<WebhookProcess> start_operator(std::vector<std::string> extra = {}) {
-    auto hook = serve(concat({kFastLeaderElection, extra}));
-    EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, kWait)) << hook->process().stderr_text();
-    EXPECT_TRUE(eventually([&] { return hook->process().stderr_text().find("controller started") != std::string::npos; }, kWait));
-    return hook;
-  }
 
   std::string make_pod(const std::string& name, const json& mode) {
     json labels = {{"app", "web"}};

@@ -17,6 +17,7 @@
 #include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
+#include "quarantine_fixture.hpp"
 
 namespace kindlyguard::testing {
 namespace {
@@ -25,14 +26,14 @@ using ::testing::HasSubstr;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kLabel = "kindlyguard.io/quarantine";
+const char* kLabel = kQuarantineLabel;
 const char* kRecords = "quarantinerecords";
 const char* kOwnNs = "kindlyguard";
-constexpr auto kWait = 30s;
+constexpr auto kWait = kQuarantineWait;
 
-class QuarantineRecordE2E : public ClusterTest {
+class QuarantineRecordE2E : public QuarantineClusterTest {
  protected:
-  QuarantineRecordE2E() : ClusterTest({.bookmark_interval = 1s}) {
+  QuarantineRecordE2E() {
     // The CRD as the chart installs it: the server then prints its columns.
     auto docs = policy::decode_documents(read_file(std::string(KINDLY_SOURCE_DIR) + "/crds/quarantinerecords.kindlyguard.io.yaml"),
                                          "quarantinerecords.kindlyguard.io.yaml");
@@ -40,12 +41,6 @@ class QuarantineRecordE2E : public ClusterTest {
     if (docs.ok() && !docs->empty()) api->store().create("customresourcedefinitions", docs->front());
   }
 
-  std::unique_ptr<WebhookProcess> start_operator(std::vector<std::string> extra = {}) {
-    auto hook = serve(concat({kFastLeaderElection, extra}));
-    EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, kWait)) << hook->process().stderr_text();
-    EXPECT_TRUE(eventually([&] { return hook->process().stderr_text().find("controller started") != std::string::npos; }, kWait));
-    return hook;
-  }
 
   // A pod of a Deployment (through its ReplicaSet) that ran on node-1 and restarted once.
   json make_pod(const std::string& name, const std::string& ns) {

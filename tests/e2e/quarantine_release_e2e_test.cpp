@@ -13,6 +13,7 @@
 #include "support/cluster_fixture.hpp"
 #include "support/fixtures.hpp"
 #include "support/webhook_process.hpp"
+#include "quarantine_fixture.hpp"
 
 namespace kindlyguard::testing {
 namespace {
@@ -21,22 +22,19 @@ using ::testing::HasSubstr;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kLabel = "kindlyguard.io/quarantine";
+const char* kLabel = kQuarantineLabel;
 const char* kBy = "kindlyguard.io/quarantined-by";
-constexpr auto kWait = 30s;
+constexpr auto kWait = kQuarantineWait;
 
-class QuarantineReleaseE2E : public ClusterTest {
+class QuarantineReleaseE2E : public QuarantineClusterTest {
  protected:
-  QuarantineReleaseE2E() : ClusterTest({.bookmark_interval = 1s}) {}
 
+  // With two release users and a release group, and kindlyguard knowing its own user.
   std::unique_ptr<WebhookProcess> start_operator(std::vector<std::string> extra = {}) {
-    auto hook = serve(concat({kFastLeaderElection,
-                              {std::string("--kindlyguard-user=") + kOperatorUser,
-                               "--quarantine-release-users=alice,bob", "--quarantine-release-groups=security-team"},
-                              extra}));
-    EXPECT_TRUE(eventually([&] { return readyz(*hook) == 200; }, kWait)) << hook->process().stderr_text();
-    EXPECT_TRUE(eventually([&] { return hook->process().stderr_text().find("controller started") != std::string::npos; }, kWait));
-    return hook;
+    return QuarantineClusterTest::start_operator(concat({{std::string("--kindlyguard-user=") + kOperatorUser,
+                                                          "--quarantine-release-users=alice,bob",
+                                                          "--quarantine-release-groups=security-team"},
+                                                         extra}));
   }
 
   json pod_json(bool quarantined, const std::string& by = "") {
